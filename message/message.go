@@ -1,0 +1,82 @@
+package message
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Format says how a frame was understood.
+type Format uint8
+
+// Formats a message can have. Unparsed frames keep their raw bytes and the
+// parse error; they are routed like any other message.
+const (
+	Unparsed Format = iota
+	RFC3164
+	RFC5424
+)
+
+func (f Format) String() string {
+	switch f {
+	case RFC3164:
+		return "rfc3164"
+	case RFC5424:
+		return "rfc5424"
+	default:
+		return "unparsed"
+	}
+}
+
+// SDParam is one PARAM-NAME="PARAM-VALUE" pair of an SD element.
+type SDParam struct {
+	Name  string
+	Value string
+}
+
+// SDElement is one RFC 5424 structured-data element, order preserved.
+type SDElement struct {
+	ID     string
+	Params []SDParam
+}
+
+// Message is one received syslog message. It is built once by the parser
+// and never modified afterwards, so sinks on different goroutines may read
+// it concurrently.
+type Message struct {
+	// Received is when the frame was read (UTC).
+	Received time.Time
+	// Timestamp is the message's own time; zero when it carried none.
+	Timestamp time.Time
+
+	Facility Facility
+	Severity Severity
+	// NoPRI is set when the frame carried no PRI at all and got the
+	// RFC 3164 §4.3.3 default user.notice.
+	NoPRI bool
+
+	Hostname string
+	AppName  string
+	ProcID   string
+	MsgID    string
+	// StructuredData is nil unless an RFC 5424 message carried some.
+	StructuredData []SDElement
+	// Text is the free-form MSG part.
+	Text string
+
+	// Raw is the frame exactly as received, framing removed.
+	Raw []byte
+	// Format is rfc5424, rfc3164, or unparsed when ParseError is set.
+	Format Format
+	// ParseError explains why Format is Unparsed.
+	ParseError string
+
+	// Source is the sender's address; Listener the configured listener name.
+	Source   netip.AddrPort
+	Listener string
+}
+
+// Parsed reports whether the frame was understood as RFC 5424 or RFC 3164.
+func (m *Message) Parsed() bool { return m.Format != Unparsed }
+
+// PRI returns the message's PRI value.
+func (m *Message) PRI() int { return PRI(m.Facility, m.Severity) }

@@ -1,0 +1,212 @@
+package router
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"syslogd/message"
+)
+
+// TemplateKind selects how placeholder values are sanitised.
+type TemplateKind uint8
+
+const (
+	// PathTemplate values can never leave their directory: '/', '\', NUL,
+	// control characters and leading dots become '_'.
+	PathTemplate TemplateKind = iota
+	// SubjectTemplate values stay one NATS subject token: '.', '*', '>',
+	// whitespace, control characters and a leading '$' become '_'.
+	SubjectTemplate
+)
+
+type field uint8
+
+const (
+	fLiteral field = iota
+	fHostname
+	fAppName
+	fProcID
+	fMsgID
+	fFacility
+	fSeverity
+	fListener
+	fSourceIP
+	fDate
+	fYear
+	fMonth
+	fDay
+	fHour
+)
+
+var placeholders = map[string]field{
+	"hostname": fHostname, "app_name": fAppName, "proc_id": fProcID, "msg_id": fMsgID,
+	"facility": fFacility, "severity": fSeverity, "listener": fListener, "source_ip": fSourceIP,
+	"date": fDate, "year": fYear, "month": fMonth, "day": fDay, "hour": fHour,
+}
+
+// Placeholders lists the names a template may use, for error messages and docs.
+const Placeholders = "{hostname} {app_name} {proc_id} {msg_id} {facility} {severity} {listener} {source_ip} {date} {year} {month} {day} {hour}"
+
+type part struct {
+	f   field
+	lit string
+}
+
+// Template is a compiled path or subject template. It is immutable and safe
+// for concurrent use; Append does not allocate beyond growing dst.
+type Template struct {
+	src   string
+	kind  TemplateKind
+	parts []part
+}
+
+// ParseTemplate compiles s once. An unknown placeholder or an unbalanced
+// brace is an error.
+func ParseTemplate(s string, kind TemplateKind) (*Template, error) {
+	t := &Template{src: s, kind: kind}
+	rest := s
+	for rest != "" {
+		open := strings.IndexByte(rest, '{')
+		closeAt := strings.IndexByte(rest, '}')
+		if closeAt >= 0 && (open < 0 || closeAt < open) {
+			return nil, fmt.Errorf("unexpected '}' at offset %d", len(s)-len(rest)+closeAt)
+		}
+		if open < 0 {
+			t.parts = append(t.parts, part{lit: rest})
+			break
+		}
+		if open > 0 {
+			t.parts = append(t.parts, part{lit: rest[:open]})
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			return nil, fmt.Errorf("unclosed '{' at offset %d", len(s)-len(rest)+open)
+		}
+		name := rest[open+1 : open+end]
+		f, ok := placeholders[name]
+		if !ok {
+			return nil, fmt.Errorf("unknown placeholder {%s} (known: %s)", name, Placeholders)
+		}
+		t.parts = append(t.parts, part{f: f})
+		rest = rest[open+end+1:]
+	}
+	return t, nil
+}
+
+// String returns the template source.
+func (t *Template) String() string { return t.src }
+
+// Static reports whether the template has no placeholders.
+func (t *Template) Static() bool {
+	for _, p := range t.parts {
+		if p.f != fLiteral {
+			return false
+		}
+	}
+	return true
+}
+
+// StaticPrefix returns the literal text before the first placeholder.
+func (t *Template) StaticPrefix() string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.f != fLiteral {
+			break
+		}
+		b.WriteString(p.lit)
+	}
+	return b.String()
+}
+
+// Append appends the template expanded for m to dst.
+func (t *Template) Append(dst []byte, m *message.Message) []byte {
+	for _, p := range t.parts {
+		if p.f == fLiteral {
+			dst = append(dst, p.lit...)
+			continue
+		}
+		start := len(dst)
+		dst = appendField(dst, p.f, m)
+		if len(dst) == start {
+			dst = append(dst, '-')
+			continue
+		}
+		t.sanitise(dst[start:])
+	}
+	return dst
+}
+
+func appendField(dst []byte, f field, m *message.Message) []byte {
+	r := m.Received.UTC()
+	switch f {
+	case fHostname:
+		return append(dst, m.Hostname...)
+	case fAppName:
+		return append(dst, m.AppName...)
+	case fProcID:
+		return append(dst, m.ProcID...)
+	case fMsgID:
+		return append(dst, m.MsgID...)
+	case fFacility:
+		return append(dst, m.Facility.String()...)
+	case fSeverity:
+		return append(dst, m.Severity.String()...)
+	case fListener:
+		return append(dst, m.Listener...)
+	case fSourceIP:
+		if !m.Source.IsValid() {
+			return dst
+		}
+		return m.Source.Addr().Unmap().AppendTo(dst)
+	case fDate:
+		dst = appendInt(dst, r.Year(), 4)
+		dst = append(dst, '-')
+		dst = appendInt(dst, int(r.Month()), 2)
+		dst = append(dst, '-')
+		return appendInt(dst, r.Day(), 2)
+	case fYear:
+		return appendInt(dst, r.Year(), 4)
+	case fMonth:
+		return appendInt(dst, int(r.Month()), 2)
+	case fDay:
+		return appendInt(dst, r.Day(), 2)
+	case fHour:
+		return appendInt(dst, r.Hour(), 2)
+	}
+	return dst
+}
+
+func appendInt(dst []byte, v, width int) []byte {
+	for n, w := v, 1; w < width; w++ {
+		n /= 10
+		if n == 0 {
+			dst = append(dst, '0')
+		}
+	}
+	return strconv.AppendInt(dst, int64(v), 10)
+}
+
+// sanitise rewrites one expanded placeholder value in place.
+func (t *Template) sanitise(v []byte) {
+	switch t.kind {
+	case PathTemplate:
+		leading := true
+		for i, c := range v {
+			if leading && c == '.' {
+				v[i] = '_'
+				continue
+			}
+			leading = false
+			if c == '/' || c == '\\' || c < 0x20 || c == 0x7f {
+				v[i] = '_'
+			}
+		}
+	case SubjectTemplate:
+		for i, c := range v {
+			if c == '.' || c == '*' || c == '>' || c <= ' ' || c == 0x7f || (i == 0 && c == '$') {
+				v[i] = '_'
+			}
+		}
+	}
+}
