@@ -1,0 +1,45 @@
+package sinks
+
+import "sync/atomic"
+
+// Reason says why a message was dropped.
+type Reason uint8
+
+// Drop reasons, as they appear in metrics labels.
+const (
+	ReasonQueueFull Reason = iota
+	ReasonSinkError
+	ReasonShutdownTimeout
+	numReasons
+)
+
+var reasonNames = [numReasons]string{"queue_full", "sink_error", "shutdown_timeout"}
+
+func (r Reason) String() string { return reasonNames[r] }
+
+// Reasons lists every drop reason, for exporting counters.
+func Reasons() []Reason { return []Reason{ReasonQueueFull, ReasonSinkError, ReasonShutdownTimeout} }
+
+// Counters are one sink's numbers. They live outside the Runner so that a
+// reload replacing the runner keeps counting from where it was.
+type Counters struct {
+	Written   atomic.Uint64 // messages acknowledged by the sink
+	Failed    atomic.Uint64 // messages in failed Write attempts (each attempt counts)
+	Retries   atomic.Uint64 // retried Write attempts
+	Connected atomic.Bool
+	dropped   [numReasons]atomic.Uint64
+}
+
+func (c *Counters) drop(r Reason, n uint64) { c.dropped[r].Add(n) }
+
+// Dropped returns the messages dropped for reason r.
+func (c *Counters) Dropped(r Reason) uint64 { return c.dropped[r].Load() }
+
+// DroppedTotal sums drops over all reasons.
+func (c *Counters) DroppedTotal() uint64 {
+	var n uint64
+	for i := range c.dropped {
+		n += c.dropped[i].Load()
+	}
+	return n
+}

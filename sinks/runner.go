@@ -1,0 +1,309 @@
+package sinks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"syslogd/message"
+)
+
+// Policy says what Enqueue does when the queue is full.
+type Policy uint8
+
+const (
+	// Block waits for room, which back-pressures TCP senders.
+	Block Policy = iota
+	// DropNewest drops the message being enqueued and counts it.
+	DropNewest
+)
+
+// ParsePolicy accepts "block" and "drop_newest".
+func ParsePolicy(s string) (Policy, error) {
+	switch s {
+	case "", "block":
+		return Block, nil
+	case "drop_newest":
+		return DropNewest, nil
+	}
+	return 0, fmt.Errorf("unknown when_full %q (want block or drop_newest)", s)
+}
+
+// Runner defaults.
+const (
+	DefaultQueueSize   = 10000
+	DefaultBatchSize   = 512
+	DefaultMaxAttempts = 5
+	DefaultBackoffMin  = 100 * time.Millisecond
+	DefaultBackoffMax  = 5 * time.Second
+)
+
+// RunnerConfig tunes one Runner. Zero values take the defaults above.
+type RunnerConfig struct {
+	Name      string
+	QueueSize int
+	BatchSize int
+	WhenFull  Policy
+	// MaxAttempts bounds Write attempts per batch for errors other than
+	// ErrNotConnected; after that the batch is dropped as sink_error.
+	// Disconnection is retried without limit: the queue policy decides.
+	MaxAttempts int
+	BackoffMin  time.Duration
+	BackoffMax  time.Duration
+}
+
+func (c *RunnerConfig) applyDefaults() {
+	if c.QueueSize <= 0 {
+		c.QueueSize = DefaultQueueSize
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.BackoffMin <= 0 {
+		c.BackoffMin = DefaultBackoffMin
+	}
+	if c.BackoffMax < c.BackoffMin {
+		c.BackoffMax = max(DefaultBackoffMax, c.BackoffMin)
+	}
+}
+
+// Runner owns one sink: a bounded queue, one goroutine that batches and
+// writes, retry with capped exponential backoff, and the counters. Sinks
+// therefore never see concurrency or retries themselves.
+type Runner struct {
+	cfg  RunnerConfig
+	sink Sink
+	c    *Counters
+	log  *slog.Logger
+
+	q        chan *message.Message
+	stopping chan struct{} // closed by Stop: drain and exit
+	finished chan struct{} // closed by the goroutine when it returns
+	ctx      context.Context
+	abort    context.CancelFunc // cancels writes and blocked senders
+
+	// senders counts Enqueue calls in progress so Stop can wait for them
+	// and account for every message they hand over.
+	senders  atomic.Int64
+	closed   atomic.Bool
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// NewRunner starts the goroutine that feeds s. Counters are passed in so
+// they survive a reload that replaces the runner.
+func NewRunner(cfg RunnerConfig, s Sink, c *Counters, log *slog.Logger) *Runner {
+	cfg.applyDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Runner{
+		cfg: cfg, sink: s, c: c, log: log.With("sink", cfg.Name),
+		q:        make(chan *message.Message, cfg.QueueSize),
+		stopping: make(chan struct{}),
+		finished: make(chan struct{}),
+		ctx:      ctx,
+		abort:    cancel,
+	}
+	_, hasConn := s.(Connecter)
+	c.Connected.Store(!hasConn)
+	go r.run()
+	return r
+}
+
+// Name returns the sink name.
+func (r *Runner) Name() string { return r.cfg.Name }
+
+// Sink returns the wrapped sink (for Reopen).
+func (r *Runner) Sink() Sink { return r.sink }
+
+// Queued returns the number of messages waiting in the queue.
+func (r *Runner) Queued() int { return len(r.q) }
+
+// Enqueue hands m to the sink. With Block it waits for room (until the
+// runner is aborted); with DropNewest it counts queue_full and returns.
+// Safe for concurrent use.
+func (r *Runner) Enqueue(m *message.Message) {
+	r.senders.Add(1)
+	defer r.senders.Add(-1)
+	if r.closed.Load() {
+		r.c.drop(ReasonShutdownTimeout, 1)
+		return
+	}
+	if r.cfg.WhenFull == DropNewest {
+		select {
+		case r.q <- m:
+		default:
+			r.c.drop(ReasonQueueFull, 1)
+		}
+		return
+	}
+	select {
+	case r.q <- m:
+	case <-r.ctx.Done():
+		r.c.drop(ReasonShutdownTimeout, 1)
+	}
+}
+
+// Stop drains the queue into the sink until ctx is done, then counts what
+// is left as shutdown_timeout, and closes the sink. Idempotent.
+func (r *Runner) Stop(ctx context.Context) error {
+	r.stopOnce.Do(func() {
+		close(r.stopping)
+		select {
+		case <-r.finished:
+		case <-ctx.Done():
+			r.abort()
+			<-r.finished
+		}
+		// From here nobody reads the queue: refuse new messages, release
+		// blocked senders, wait for those in flight, count the rest.
+		r.closed.Store(true)
+		r.abort()
+		for r.senders.Load() > 0 {
+			time.Sleep(time.Millisecond) // bounded: senders are unblocked by abort
+		}
+		if n := len(r.q); n > 0 {
+			r.c.drop(ReasonShutdownTimeout, uint64(n))
+			r.log.Error("shutdown deadline passed with messages queued", "dropped", n)
+		}
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.sink.Close(cctx); err != nil {
+			r.stopErr = fmt.Errorf("close sink %s: %w", r.cfg.Name, err)
+		}
+	})
+	return r.stopErr
+}
+
+func (r *Runner) run() {
+	defer close(r.finished)
+	if c, ok := r.sink.(Connecter); ok {
+		if !r.connect(c) {
+			return
+		}
+	}
+	batch := make([]*message.Message, 0, r.cfg.BatchSize)
+	for {
+		select {
+		case m := <-r.q:
+			r.write(r.fill(append(batch[:0], m)))
+		case <-r.stopping:
+			r.drain(batch)
+			return
+		}
+	}
+}
+
+// fill takes whatever is already queued, up to the batch size, without
+// waiting: batches grow under load and stay small (low latency) when idle.
+func (r *Runner) fill(batch []*message.Message) []*message.Message {
+	for len(batch) < cap(batch) {
+		select {
+		case m := <-r.q:
+			batch = append(batch, m)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// drain writes everything queued and everything senders still hand over.
+func (r *Runner) drain(batch []*message.Message) {
+	for r.ctx.Err() == nil {
+		batch = r.fill(batch[:0])
+		if len(batch) > 0 {
+			r.write(batch)
+			continue
+		}
+		if r.senders.Load() == 0 && len(r.q) == 0 {
+			return
+		}
+		// A sender is between its check and its send; give it the CPU.
+		select {
+		case m := <-r.q:
+			r.write(r.fill(append(batch[:0], m)))
+		case <-time.After(time.Millisecond):
+		case <-r.ctx.Done():
+		}
+	}
+}
+
+// write delivers one batch with retries. It returns when the batch is
+// written, dropped after MaxAttempts, or the runner is aborted.
+func (r *Runner) write(batch []*message.Message) {
+	n := uint64(len(batch))
+	backoff := r.cfg.BackoffMin
+	for attempt := 1; ; attempt++ {
+		err := r.sink.Write(r.ctx, batch)
+		if err == nil {
+			r.c.Written.Add(n)
+			r.c.Connected.Store(true)
+			return
+		}
+		r.c.Failed.Add(n)
+		if r.ctx.Err() != nil {
+			r.c.drop(ReasonShutdownTimeout, n)
+			return
+		}
+		r.c.Connected.Store(false)
+		notConnected := errors.Is(err, ErrNotConnected)
+		if !notConnected && attempt >= r.cfg.MaxAttempts {
+			r.c.drop(ReasonSinkError, n)
+			r.log.Error("batch dropped after retries", "messages", n, "attempts", attempt, "error", err)
+			return
+		}
+		if attempt == 1 {
+			r.log.Warn("write failed, retrying", "error", err)
+		}
+		r.c.Retries.Add(1)
+		if !r.sleep(backoff) {
+			r.c.drop(ReasonShutdownTimeout, n)
+			return
+		}
+		backoff = min(backoff*2, r.cfg.BackoffMax)
+		if c, ok := r.sink.(Connecter); ok && notConnected {
+			if !r.connect(c) {
+				r.c.drop(ReasonShutdownTimeout, n)
+				return
+			}
+		}
+	}
+}
+
+// connect retries Connect forever with capped backoff; false when aborted.
+func (r *Runner) connect(c Connecter) bool {
+	backoff := r.cfg.BackoffMin
+	for {
+		err := c.Connect(r.ctx)
+		if err == nil {
+			r.c.Connected.Store(true)
+			return true
+		}
+		r.c.Connected.Store(false)
+		if backoff == r.cfg.BackoffMin {
+			r.log.Warn("connect failed, retrying", "error", err)
+		}
+		if !r.sleep(backoff) {
+			return false
+		}
+		backoff = min(backoff*2, r.cfg.BackoffMax)
+	}
+}
+
+func (r *Runner) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.ctx.Done():
+		return false
+	}
+}

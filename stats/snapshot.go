@@ -1,0 +1,61 @@
+// Package stats serves the daemon's numbers over HTTP: JSON /stats,
+// Prometheus /metrics, /healthz and /readyz. It knows nothing of the
+// pipeline; the daemon hands it a snapshot function and a gatherer.
+package stats
+
+// Snapshot is the /stats document (DESIGN.md "Contract: HTTP").
+type Snapshot struct {
+	UptimeSeconds float64                  `json:"uptime_seconds"`
+	Config        ConfigInfo               `json:"config"`
+	Totals        Totals                   `json:"totals"`
+	Listeners     map[string]ListenerStats `json:"listeners"`
+	Routes        map[string]RouteStats    `json:"routes"`
+	Sinks         map[string]SinkStats     `json:"sinks"`
+}
+
+// ConfigInfo describes the running configuration and reload history.
+type ConfigInfo struct {
+	File            string `json:"file"`
+	LoadedAt        string `json:"loaded_at"`
+	Reloads         uint64 `json:"reloads"`
+	ReloadFailures  uint64 `json:"reload_failures"`
+	LastReloadError string `json:"last_reload_error"`
+}
+
+// Totals balance: Received = Routed + Unmatched + Dropped.
+type Totals struct {
+	Received  uint64 `json:"received"`
+	Routed    uint64 `json:"routed"`
+	Unmatched uint64 `json:"unmatched"`
+	Dropped   uint64 `json:"dropped"`
+}
+
+// ListenerStats are per listener. Dropped counts frames that never reached
+// routing (too_large, and parse_error when no route takes unparsed frames).
+type ListenerStats struct {
+	Received    uint64 `json:"received"`
+	Bytes       uint64 `json:"bytes"`
+	ParseErrors uint64 `json:"parse_errors"`
+	Dropped     uint64 `json:"dropped"`
+	Connections int64  `json:"connections"`
+	NoPRI       uint64 `json:"no_pri"`
+	TooLarge    uint64 `json:"too_large"`
+	Rejected    uint64 `json:"rejected"`
+	KernelDrops uint64 `json:"kernel_drops"`
+}
+
+// RouteStats are per route.
+type RouteStats struct {
+	Matched uint64 `json:"matched"`
+}
+
+// SinkStats are per sink.
+type SinkStats struct {
+	Written   uint64            `json:"written"`
+	Failed    uint64            `json:"failed"`
+	Dropped   uint64            `json:"dropped"`
+	Queued    int               `json:"queued"`
+	Connected bool              `json:"connected"`
+	Retries   uint64            `json:"retries"`
+	DroppedBy map[string]uint64 `json:"dropped_by_reason,omitempty"`
+}
