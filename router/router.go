@@ -2,6 +2,7 @@ package router
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 
 	"syslogd/message"
@@ -75,7 +76,7 @@ func New(routes []Route, sinks []string) (*Router, error) {
 		case rt.Name == "":
 			c.fail("name", errors.New("route name is empty"))
 		case dup:
-			c.fail("name", errorf("duplicate route name %q (also routes[%d])", rt.Name, prev))
+			c.fail("name", fmt.Errorf("duplicate route name %q (also routes[%d])", rt.Name, prev))
 		default:
 			seenName[rt.Name] = i
 		}

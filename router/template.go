@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"syslogd/message"
 )
@@ -32,6 +33,7 @@ const (
 	fSeverity
 	fListener
 	fSourceIP
+	// Time fields stay last: Template.usesTime tests f >= fDate.
 	fDate
 	fYear
 	fMonth
@@ -59,6 +61,9 @@ type Template struct {
 	src   string
 	kind  TemplateKind
 	parts []part
+	// usesTime is set when a date placeholder is present, so Append
+	// converts the receipt time to UTC once, and only when needed.
+	usesTime bool
 }
 
 // ParseTemplate compiles s once. An unknown placeholder or an unbalanced
@@ -89,6 +94,7 @@ func ParseTemplate(s string, kind TemplateKind) (*Template, error) {
 			return nil, fmt.Errorf("unknown placeholder {%s} (known: %s)", name, Placeholders)
 		}
 		t.parts = append(t.parts, part{f: f})
+		t.usesTime = t.usesTime || f >= fDate
 		rest = rest[open+end+1:]
 	}
 	return t, nil
@@ -121,13 +127,17 @@ func (t *Template) StaticPrefix() string {
 
 // Append appends the template expanded for m to dst.
 func (t *Template) Append(dst []byte, m *message.Message) []byte {
+	var r time.Time
+	if t.usesTime {
+		r = m.Received.UTC()
+	}
 	for _, p := range t.parts {
 		if p.f == fLiteral {
 			dst = append(dst, p.lit...)
 			continue
 		}
 		start := len(dst)
-		dst = appendField(dst, p.f, m)
+		dst = appendField(dst, p.f, m, r)
 		if len(dst) == start {
 			dst = append(dst, '-')
 			continue
@@ -137,8 +147,8 @@ func (t *Template) Append(dst []byte, m *message.Message) []byte {
 	return dst
 }
 
-func appendField(dst []byte, f field, m *message.Message) []byte {
-	r := m.Received.UTC()
+// appendField appends one raw value; r is the receipt time in UTC.
+func appendField(dst []byte, f field, m *message.Message, r time.Time) []byte {
 	switch f {
 	case fHostname:
 		return append(dst, m.Hostname...)
@@ -160,11 +170,12 @@ func appendField(dst []byte, f field, m *message.Message) []byte {
 		}
 		return m.Source.Addr().Unmap().AppendTo(dst)
 	case fDate:
-		dst = appendInt(dst, r.Year(), 4)
+		y, mo, d := r.Date()
+		dst = appendInt(dst, y, 4)
 		dst = append(dst, '-')
-		dst = appendInt(dst, int(r.Month()), 2)
+		dst = appendInt(dst, int(mo), 2)
 		dst = append(dst, '-')
-		return appendInt(dst, r.Day(), 2)
+		return appendInt(dst, d, 2)
 	case fYear:
 		return appendInt(dst, r.Year(), 4)
 	case fMonth:
