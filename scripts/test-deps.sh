@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs what the tests need on Debian, so a clean machine (and CI) can
+# run `make test`. Only installs what is missing.
+set -eu
+need=""
+command -v logger >/dev/null 2>&1 || need="$need bsdutils"
+command -v make >/dev/null 2>&1 || need="$need make"
+if [ -n "$need" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "test-deps: missing$need; run as root or install them" >&2
+		exit 1
+	fi
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need
+fi
+command -v go >/dev/null 2>&1 || { echo "test-deps: Go 1.26+ is required (https://go.dev/dl/)" >&2; exit 1; }
