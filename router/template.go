@@ -50,6 +50,11 @@ var placeholders = map[string]field{
 // Placeholders lists the names a template may use, for error messages and docs.
 const Placeholders = "{hostname} {app_name} {proc_id} {msg_id} {facility} {severity} {listener} {source_ip} {date} {year} {month} {day} {hour}"
 
+// MaxValueBytes caps one expanded placeholder value, so a hostile 10 kB
+// hostname cannot make a path component longer than filesystems allow
+// (255 bytes) and fail a whole batch.
+const MaxValueBytes = 200
+
 type part struct {
 	f   field
 	lit string
@@ -141,6 +146,9 @@ func (t *Template) Append(dst []byte, m *message.Message) []byte {
 		if len(dst) == start {
 			dst = append(dst, '-')
 			continue
+		}
+		if len(dst)-start > MaxValueBytes {
+			dst = dst[:start+MaxValueBytes]
 		}
 		t.sanitise(dst[start:])
 	}

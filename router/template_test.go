@@ -225,3 +225,15 @@ func TestTemplateAppendAllocs(t *testing.T) {
 		t.Errorf("Append allocates %v times", n)
 	}
 }
+
+func TestTemplateCapsLongValues(t *testing.T) {
+	tmpl, err := ParseTemplate("{hostname}.log", PathTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &message.Message{Hostname: strings.Repeat("h", 10000)}
+	got := string(tmpl.Append(nil, m))
+	if got != strings.Repeat("h", MaxValueBytes)+".log" {
+		t.Errorf("long hostname expanded to %d bytes", len(got))
+	}
+}
