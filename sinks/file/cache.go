@@ -1,0 +1,145 @@
+package file
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"syslogd/message"
+)
+
+const (
+	dirMode  = 0o750
+	fileMode = 0o640
+	// openFlags append (so lines from several writers never interleave
+	// inside a write) and refuse a symlink as the last path component.
+	openFlags = os.O_WRONLY | os.O_APPEND | os.O_CREATE | syscall.O_NOFOLLOW
+)
+
+// entry is one path of the cache. An entry whose open failed stays in the
+// map, without a file, until the end of the batch, so the batch's other
+// messages for that path fail fast instead of retrying the open.
+type entry struct {
+	key     string // map key: the path as the template expanded it
+	f       *os.File
+	pending []byte // lines of the current batch
+	touched bool   // in Sink.touched
+	written bool   // pending reached the file in this batch
+	err     error  // open, write or fsync failure in this batch
+
+	prev, next *entry // lruList links
+}
+
+// entryFor returns the entry for m's path, opening the file on a miss.
+func (s *Sink) entryFor(m *message.Message) *entry {
+	s.pathBuf = s.path.Append(s.pathBuf[:0], m)
+	e, ok := s.files[string(s.pathBuf)] // no allocation: the compiler avoids the copy
+	if !ok {
+		e = s.open(string(s.pathBuf))
+	}
+	if !e.touched {
+		e.touched = true
+		s.touched = append(s.touched, e)
+	}
+	if e.f != nil {
+		s.lru.moveToFront(e)
+	}
+	return e
+}
+
+// open opens the file for key, or the unsafe-path file when key leaves the
+// base directory or holds a NUL byte (which no system call accepts, so the
+// message could never be written and would be retried forever).
+func (s *Sink) open(key string) *entry {
+	path := filepath.Clean(key)
+	if !within(s.base, path) || strings.IndexByte(path, 0) >= 0 {
+		if !s.warnedUnsafe {
+			s.warnedUnsafe = true
+			s.log.Warn("unsafe path (outside the sink directory or with a NUL byte); writing such messages to "+s.unsafePath+" (logged once)",
+				"path", key, "base", s.base)
+		}
+		if e, ok := s.files[s.unsafePath]; ok {
+			return e
+		}
+		key, path = s.unsafePath, s.unsafePath
+	}
+	e := &entry{key: key}
+	e.f, e.err = openFile(path)
+	if e.f != nil {
+		s.lru.pushFront(e)
+	}
+	s.files[key] = e
+	return e
+}
+
+func openFile(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
+		return nil, fmt.Errorf("create directory for %s: %w", path, err)
+	}
+	return os.OpenFile(path, openFlags, fileMode)
+}
+
+// within reports whether the clean path p lies strictly inside dir.
+func within(dir, p string) bool {
+	switch dir {
+	case ".":
+		return p != "." && p != ".." && !strings.HasPrefix(p, "../") && !filepath.IsAbs(p)
+	case "/":
+		return len(p) > 1 && p[0] == '/'
+	}
+	return len(p) > len(dir)+1 && p[len(dir)] == '/' && strings.HasPrefix(p, dir)
+}
+
+// endBatch resets the batch state, drops the entries that failed (a retry
+// reopens them) and closes the least recently used files beyond the limit.
+func (s *Sink) endBatch() {
+	for _, e := range s.touched {
+		e.touched, e.written = false, false
+		if cap(e.pending) > maxIdleBuffer {
+			e.pending = nil
+		} else {
+			e.pending = e.pending[:0]
+		}
+		if e.err != nil {
+			if e.f != nil {
+				_ = e.f.Close() // the write already failed; that error is reported
+			}
+			s.forget(e)
+		}
+	}
+	clear(s.touched)
+	s.touched = s.touched[:0]
+	for s.lru.len > s.maxOpen {
+		e := s.lru.tail
+		if err := e.f.Close(); err != nil {
+			s.log.Warn("closing evicted file", "err", err)
+		}
+		s.forget(e)
+	}
+}
+
+func (s *Sink) forget(e *entry) {
+	if e.f != nil {
+		s.lru.remove(e)
+		e.f = nil
+	}
+	delete(s.files, e.key)
+}
+
+// closeAll closes and forgets every cached file.
+func (s *Sink) closeAll() error {
+	var errs []error
+	for _, e := range s.files {
+		if e.f != nil {
+			if err := e.f.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	clear(s.files)
+	s.lru = lruList{}
+	return errors.Join(errs...)
+}
