@@ -1,0 +1,193 @@
+package parser
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	syslog "github.com/leodido/go-syslog/v4"
+	"github.com/leodido/go-syslog/v4/ciscoios"
+	"github.com/leodido/go-syslog/v4/rfc3164"
+	"github.com/leodido/go-syslog/v4/rfc5424"
+
+	"syslogd/message"
+)
+
+// Options configure a Parser. The zero value parses both formats, reads
+// year-less RFC 3164 timestamps in time.Local and uses the wall clock.
+type Options struct {
+	// Format is "auto" (also when empty), "rfc5424" or "rfc3164".
+	Format string
+	// Location is the zone for RFC 3164 timestamps that carry none; nil
+	// means time.Local.
+	Location *time.Location
+	// Now is only used to infer the year of RFC 3164 timestamps; nil means
+	// time.Now. Tests inject a fixed clock.
+	Now func() time.Time
+}
+
+type format uint8
+
+const (
+	formatAuto format = iota
+	format5424
+	format3164
+)
+
+// Parser turns frames into messages. It owns go-syslog machines and scratch
+// buffers that are reused across calls, so a Parser must be used by one
+// goroutine at a time: create one per connection or reader.
+type Parser struct {
+	format format
+	loc    *time.Location
+	now    func() time.Time
+
+	m5424 syslog.Machine
+	// Two RFC 3164 machines because go-syslog's grammar cannot hold both
+	// extensions at once: with the Cisco counters enabled, a leading
+	// "2024-" is taken for a message counter and RFC 3339 stamps fail.
+	// A peek at the first byte after PRI picks one (see pick3164).
+	m3164      syslog.Machine // BSD Stamp timestamps and Cisco IOS prefixes
+	m3164Stamp syslog.Machine // RFC 3339 timestamps
+
+	// withPRI holds a no-PRI frame behind the synthetic "<13>" it is parsed
+	// with; fixed holds a frame rewritten by normalize. Both are reused.
+	withPRI []byte
+	fixed   []byte
+}
+
+// New returns a Parser for opts. An unknown Format is an error.
+func New(opts Options) (*Parser, error) {
+	p := &Parser{loc: opts.Location, now: opts.Now}
+	switch opts.Format {
+	case "", "auto":
+		p.format = formatAuto
+	case "rfc5424":
+		p.format = format5424
+	case "rfc3164":
+		p.format = format3164
+	default:
+		return nil, fmt.Errorf("unknown format %q (want auto, rfc5424 or rfc3164)", opts.Format)
+	}
+	if p.loc == nil {
+		p.loc = time.Local
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	// Strict machines only: go-syslog's best-effort mode returns the header
+	// of a frame it gave up on but drops its MSG, which would lose text.
+	// normalize and the unparsed fallback recover those frames instead.
+	common3164 := []syslog.MachineOption{
+		rfc3164.WithLenientDay(),
+		// Frames arrive with framing already removed by listener/, so an
+		// LF inside one (octet-counted streams) is part of the message.
+		rfc3164.WithEmbeddedNewlines(),
+	}
+	p.m5424 = rfc5424.NewMachine()
+	p.m3164 = rfc3164.NewMachine(append(common3164,
+		rfc3164.WithCiscoIOSComponents(ciscoios.All))...)
+	p.m3164Stamp = rfc3164.NewMachine(append(common3164,
+		rfc3164.WithRFC3339(), rfc3164.WithSecondFractions())...)
+	return p, nil
+}
+
+// Parse decodes one frame. It never returns nil and never panics: whatever
+// cannot be understood becomes an Unparsed message carrying the frame as
+// Text and Raw. data is only read during the call; the message keeps a
+// copy. received is the receipt time (UTC), src the sender and listener the
+// configured listener name.
+func (p *Parser) Parse(data []byte, src netip.AddrPort, listener string, received time.Time) (m *message.Message) {
+	m = &message.Message{
+		Received: received,
+		Raw:      append([]byte(nil), data...),
+		Source:   src,
+		Listener: listener,
+	}
+	defer func() {
+		// A bug here or in go-syslog must cost one frame, not the daemon.
+		if r := recover(); r != nil {
+			*m = message.Message{Received: received, Raw: m.Raw, Source: src, Listener: listener}
+			unparsed(m, data, -1, fmt.Sprintf("%s: %v", errPanic, r))
+		}
+	}()
+
+	in := trimTrailer(data)
+	if len(in) == 0 {
+		unparsed(m, data, -1, errEmpty)
+		return m
+	}
+	if in[0] != '<' {
+		if p.format == format5424 {
+			unparsed(m, data, -1, "rfc5424: missing pri")
+			return m
+		}
+		p.parseNoPRI(m, in, src)
+		return m
+	}
+	pri, end, perr := parsePRI(in)
+	if perr != "" {
+		unparsed(m, data, -1, perr)
+		return m
+	}
+	switch p.format {
+	case format5424:
+		p.parse5424(m, in, data, pri)
+	case format3164:
+		p.parse3164(m, in, data, pri)
+	default:
+		if looks5424(in[end:]) {
+			p.parse5424(m, in, data, pri)
+		} else {
+			p.parse3164(m, in, data, pri)
+		}
+	}
+	return m
+}
+
+// unparsed turns m into an Unparsed message. pri is the decoded PRI when
+// the frame's PRI was valid, or -1 for the RFC 3164 default user.notice.
+func unparsed(m *message.Message, data []byte, pri int, reason string) {
+	if pri < 0 {
+		pri = defaultPRI
+	}
+	m.Facility, m.Severity, _ = message.DecodePRI(pri)
+	m.Format = message.Unparsed
+	m.ParseError = reason
+	m.Text = string(data)
+}
+
+// machineParse runs a go-syslog machine. go-syslog returns (nil, nil) for
+// some rejected frames, so a nil message always comes with an error here.
+func machineParse(mc syslog.Machine, in []byte) (syslog.Message, error) {
+	msg, err := mc.Parse(in)
+	if msg == nil && err == nil {
+		err = errMalformed
+	}
+	if err != nil {
+		return nil, err
+	}
+	return msg, nil
+}
+
+// trimTrailer drops the LF, CR and NUL bytes many senders end a datagram
+// with; they are framing residue, not message text. Raw keeps them.
+func trimTrailer(b []byte) []byte {
+	for len(b) > 0 {
+		switch b[len(b)-1] {
+		case '\n', '\r', 0:
+			b = b[:len(b)-1]
+		default:
+			return b
+		}
+	}
+	return b
+}
+
+// str dereferences a go-syslog field; nil (absent or NILVALUE) is "".
+func str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

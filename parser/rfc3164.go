@@ -1,0 +1,149 @@
+package parser
+
+import (
+	"bytes"
+	"net/netip"
+	"time"
+
+	syslog "github.com/leodido/go-syslog/v4"
+	"github.com/leodido/go-syslog/v4/rfc3164"
+
+	"syslogd/message"
+)
+
+// parsed3164 is what go-syslog made of an RFC 3164 frame, plus what is
+// needed to check it against the bytes it came from.
+type parsed3164 struct {
+	sm *rfc3164.SyslogMessage
+	// in is the input go-syslog parsed: the frame, or normalize's rewrite.
+	in []byte
+	// normalized is set when in is a rewrite; ts then holds the timestamp
+	// normalize parsed itself, if hasTS.
+	normalized bool
+	hasTS      bool
+	ts         time.Time
+}
+
+// parse3164 fills m from an RFC 3164 frame with a valid PRI.
+func (p *Parser) parse3164(m *message.Message, in, data []byte, pri int) {
+	r, err := p.run3164(in)
+	if err != nil {
+		unparsed(m, data, pri, reason3164(in, err))
+		return
+	}
+	m.Format = message.RFC3164
+	m.Facility, m.Severity, _ = message.DecodePRI(pri)
+	p.fill3164(m, r, in)
+}
+
+// parseNoPRI handles a frame that does not start with '<' the way
+// RFC 3164 §4.3.3 tells a relay to: it is user.notice, and the sender's
+// address and the receipt time stand in for a hostname and timestamp the
+// text does not carry. If the text is no RFC 3164 header without its PRI
+// either, all of it is the message. Neither case is an error.
+func (p *Parser) parseNoPRI(m *message.Message, in []byte, src netip.AddrPort) {
+	m.Format = message.RFC3164
+	m.NoPRI = true
+	m.Facility, m.Severity, _ = message.DecodePRI(defaultPRI)
+	p.withPRI = append(append(p.withPRI[:0], "<13>"...), in...)
+	if r, err := p.run3164(p.withPRI); err == nil {
+		p.fill3164(m, r, in)
+	} else {
+		m.Text = string(in)
+	}
+	if m.Hostname == "" && src.Addr().IsValid() {
+		m.Hostname = src.Addr().Unmap().String()
+	}
+	if m.Timestamp.IsZero() {
+		m.Timestamp = m.Received
+	}
+}
+
+// run3164 parses in strictly and, if that fails, once more after
+// normalize; the first error is the one reported, as its columns refer to
+// the frame the sender wrote.
+func (p *Parser) run3164(in []byte) (parsed3164, error) {
+	res, err := machineParse(p.pick3164(in), in)
+	if err == nil {
+		return as3164(res, in)
+	}
+	fixed, ts, hasTS, changed := normalize(p.fixed, in, p.loc)
+	p.fixed = fixed
+	if !changed {
+		return parsed3164{}, err
+	}
+	res, err2 := machineParse(p.pick3164(fixed), fixed)
+	if err2 != nil {
+		return parsed3164{}, err
+	}
+	r, err2 := as3164(res, fixed)
+	r.normalized, r.hasTS, r.ts = true, hasTS, ts
+	return r, err2
+}
+
+// reason3164 explains a rejected RFC 3164 frame. go-syslog's own error
+// is kept where it helps, but with its Cisco extensions on it blames
+// counters and hostnames for frames that simply lack a timestamp.
+func reason3164(in []byte, err error) string {
+	i := bytes.IndexByte(in, '>') + 1
+	for i < len(in) && in[i] == ' ' {
+		i++
+	}
+	rest := in[i:]
+	switch {
+	case len(rest) == 0:
+		return "rfc3164: nothing after pri"
+	case len(rest) >= 3 && isMonth(rest[:3]), isISODate(rest), rest[0] == '*', isDigit(rest[0]):
+		return "rfc3164: " + err.Error()
+	}
+	return "rfc3164: no timestamp after pri"
+}
+
+func as3164(res syslog.Message, in []byte) (parsed3164, error) {
+	sm, ok := res.(*rfc3164.SyslogMessage)
+	if !ok {
+		return parsed3164{}, errMalformed
+	}
+	return parsed3164{sm: sm, in: in}, nil
+}
+
+// pick3164 chooses the machine by the first bytes after PRI: "YYYY-" is an
+// RFC 3339 timestamp, anything else a BSD Stamp, maybe behind Cisco IOS
+// counters.
+func (p *Parser) pick3164(in []byte) syslog.Machine {
+	i := bytes.IndexByte(in, '>') + 1
+	for i < len(in) && in[i] == ' ' {
+		i++
+	}
+	if isISODate(in[i:]) {
+		return p.m3164Stamp
+	}
+	return p.m3164
+}
+
+// fill3164 copies r into m. orig is the frame the text is cut from: the
+// message text is always a suffix of what go-syslog parsed, so after a
+// normalize rewrite the same number of bytes at the end of orig is the
+// sender's own text, control bytes included.
+func (p *Parser) fill3164(m *message.Message, r parsed3164, orig []byte) {
+	sm := r.sm
+	text := str(sm.Message)
+	if len(text) > len(r.in) {
+		text = ""
+	}
+	m.Hostname, m.AppName, m.ProcID = checkHeader(r.in[:len(r.in)-len(text)],
+		str(sm.Hostname), str(sm.Appname), str(sm.ProcID))
+	if r.normalized && len(text) <= len(orig) {
+		text = string(orig[len(orig)-len(text):])
+	}
+	m.Text = text
+	switch {
+	case r.hasTS:
+		m.Timestamp = r.ts
+	case sm.Timestamp == nil:
+	case sm.Timestamp.Year() == 0:
+		m.Timestamp = p.withYear(*sm.Timestamp)
+	default:
+		m.Timestamp = *sm.Timestamp
+	}
+}

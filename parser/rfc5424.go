@@ -1,0 +1,44 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/leodido/go-syslog/v4/rfc5424"
+
+	"syslogd/message"
+)
+
+// bom is the UTF-8 byte order mark RFC 5424 §6.4 lets MSG start with to
+// declare UTF-8; it is a marker, not text.
+const bom = "\xEF\xBB\xBF"
+
+// parse5424 fills m from an RFC 5424 frame. in is the frame without
+// trailer bytes, data the frame as received, pri its already checked PRI.
+// go-syslog's MSG-ANY rule accepts any octets, so non-UTF-8 bodies parse.
+func (p *Parser) parse5424(m *message.Message, in, data []byte, pri int) {
+	res, err := machineParse(p.m5424, in)
+	if err != nil {
+		unparsed(m, data, pri, "rfc5424: "+err.Error())
+		return
+	}
+	sm, ok := res.(*rfc5424.SyslogMessage)
+	if !ok {
+		unparsed(m, data, pri, "rfc5424: "+errMalformed.Error())
+		return
+	}
+	m.Format = message.RFC5424
+	m.Facility, m.Severity, _ = message.DecodePRI(pri)
+	if sm.Timestamp != nil {
+		m.Timestamp = *sm.Timestamp
+	}
+	// go-syslog already allocated these strings and maps NILVALUE to nil;
+	// taking them as they are adds no copies.
+	m.Hostname = str(sm.Hostname)
+	m.AppName = str(sm.Appname)
+	m.ProcID = str(sm.ProcID)
+	m.MsgID = str(sm.MsgID)
+	m.Text = strings.TrimPrefix(str(sm.Message), bom)
+	if sm.StructuredData != nil {
+		m.StructuredData = orderSD(in, *sm.StructuredData)
+	}
+}
