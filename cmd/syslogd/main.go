@@ -1,0 +1,121 @@
+// Command syslogd receives syslog over UDP, TCP and TLS, parses it, and
+// routes each message by ordered rules to files, NATS and journald.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // static binaries on hosts without tzdata still honour listener timezones
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"syslogd/config"
+	"syslogd/daemon"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run returns the process exit code: 0 ok, 1 bad config or start failure,
+// 2 usage error.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("syslogd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgFile := fs.String("config", "", "configuration `FILE` (default: the embedded default config)")
+	check := fs.Bool("check-config", false, "validate the configuration, print FILE: OK or every problem, and exit")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	printDefault := fs.Bool("print-default-config", false, "print the embedded default configuration and exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "syslogd: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	switch {
+	case *showVersion:
+		fmt.Fprintf(stdout, "syslogd %s\n", version)
+		return 0
+	case *printDefault:
+		_, _ = stdout.Write(config.DefaultYAML())
+		return 0
+	}
+	load := func() (*config.Config, error) {
+		if *cfgFile == "" {
+			return config.Default()
+		}
+		return config.Load(*cfgFile)
+	}
+	cfg, err := load()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if *check {
+		fmt.Fprintf(stdout, "%s: OK\n", cfg.File)
+		return 0
+	}
+	log := newLogger(cfg, stderr)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d, err := daemon.New(cfg, log, reg)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+	return serve(d, cfg, load, log)
+}
+
+// serve handles signals until SIGTERM/SIGINT: HUP reloads, USR1 reopens.
+func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, error), log *slog.Logger) int {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	for sig := range sigs {
+		switch sig {
+		case syscall.SIGHUP:
+			next, err := load()
+			if err != nil {
+				d.RecordReloadFailure(err)
+				continue
+			}
+			if d.Reload(next) == nil {
+				cfg = next
+			}
+		case syscall.SIGUSR1:
+			d.Reopen()
+		default:
+			log.Info("shutting down", "signal", sig.String(), "deadline", cfg.ShutdownTimeout.String())
+			ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+			err := d.Shutdown(ctx)
+			cancel()
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				log.Error("shutdown", "error", err)
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,284 @@
+// Package daemon is the only place the stages are wired together: it builds
+// listeners, parser, router and sinks from a config, starts them in order
+// (sinks before listeners), reloads and reopens them, and stops them in
+// the reverse order with a drain deadline.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"syslogd/config"
+	"syslogd/sinks"
+	"syslogd/stats"
+)
+
+// Daemon is a running instance. Methods are safe for concurrent use; Reload,
+// Reopen and Shutdown are serialised.
+type Daemon struct {
+	log     *slog.Logger
+	started time.Time
+	reg     *registry
+	totals  totals
+	table   atomic.Pointer[table]
+	ready   atomic.Bool
+
+	mu        sync.Mutex // guards everything below
+	cfg       *config.Config
+	loadedAt  time.Time
+	reloads   uint64
+	failures  uint64
+	lastError string
+	sinks     map[string]*runningSink
+	listeners map[string]*runningListener
+	stats     *stats.Server
+	stopped   bool
+}
+
+// New starts a daemon: stats server, then sinks, routes, listeners. On
+// error everything already started is stopped again.
+func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*Daemon, error) {
+	d := &Daemon{
+		log: log, started: time.Now(), reg: newRegistry(),
+		sinks: map[string]*runningSink{}, listeners: map[string]*runningListener{},
+	}
+	if err := promReg.Register(newCollector(d)); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	if addr := cfg.Stats.Address; addr != "" && addr != "off" {
+		s, err := stats.Listen(addr, stats.Source{Snapshot: d.Snapshot, Gatherer: promReg, Ready: d.ready.Load}, log)
+		if err != nil {
+			return nil, err
+		}
+		d.stats = s
+		log.Info("stats listening", "address", s.Addr().String())
+	}
+	d.mu.Lock()
+	err := d.apply(cfg, cfg.ShutdownTimeout)
+	d.mu.Unlock()
+	if err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = d.Shutdown(ctx)
+		return nil, err
+	}
+	d.ready.Store(true)
+	log.Info("syslogd started", "config", cfg.File, "listeners", len(cfg.Listeners), "sinks", len(cfg.Sinks), "routes", len(cfg.Routes))
+	return d, nil
+}
+
+// Reload applies cfg. A config that cannot be applied is rejected, counted
+// and logged; the running one stays in place.
+func (d *Daemon) Reload(cfg *config.Config) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return errors.New("daemon is shutting down")
+	}
+	running := d.cfg.Stats.Address
+	if err := d.apply(cfg, d.cfg.ShutdownTimeout); err != nil {
+		d.RecordReloadFailureLocked(err)
+		return err
+	}
+	if cfg.Stats.Address != running {
+		d.log.Warn("stats.address changes need a restart", "running", running)
+	}
+	d.reloads++
+	d.lastError = ""
+	d.log.Info("configuration reloaded", "config", cfg.File)
+	return nil
+}
+
+// RecordReloadFailure counts a reload that failed before it reached the
+// daemon (for example a config that did not validate).
+func (d *Daemon) RecordReloadFailure(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.RecordReloadFailureLocked(err)
+}
+
+// RecordReloadFailureLocked is RecordReloadFailure with d.mu held.
+func (d *Daemon) RecordReloadFailureLocked(err error) {
+	d.failures++
+	d.lastError = err.Error()
+	d.log.Error("reload rejected, previous configuration keeps running", "error", err)
+}
+
+// apply moves the daemon to cfg: new or changed sinks first, then the
+// routing table, then listeners; unchanged parts keep running untouched.
+func (d *Daemon) apply(cfg *config.Config, drain time.Duration) error {
+	next := make(map[string]*runningSink, len(cfg.Sinks))
+	var started []*runningSink
+	rollback := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), drain)
+		defer cancel()
+		for _, s := range started {
+			_ = s.runner.Stop(ctx)
+		}
+	}
+	for _, sc := range cfg.Sinks {
+		if old, ok := d.sinks[sc.Name]; ok && sameSink(old.cfg, sc) {
+			next[sc.Name] = old
+			continue
+		}
+		s, err := d.startSink(sc)
+		if err != nil {
+			rollback()
+			return err
+		}
+		next[sc.Name] = s
+		started = append(started, s)
+	}
+	t, err := d.buildTable(cfg, next)
+	if err != nil {
+		rollback()
+		return err
+	}
+	prev := d.table.Swap(t)
+	if err := d.applyListeners(cfg); err != nil {
+		if prev != nil {
+			d.table.Store(prev)
+		}
+		rollback()
+		return err
+	}
+	// Runners no longer referenced drain while the new table is live;
+	// handlers that still hold the old table are waited for by Stop.
+	ctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	for name, s := range d.sinks {
+		if next[name] != s {
+			if err := s.runner.Stop(ctx); err != nil {
+				d.log.Warn("stopping replaced sink", "sink", name, "error", err)
+			}
+		}
+	}
+	d.sinks = next
+	d.cfg = cfg
+	d.loadedAt = time.Now()
+	return nil
+}
+
+// applyListeners closes removed or changed listeners and binds new ones. If
+// a bind fails, the new ones are closed and the closed old ones rebound.
+func (d *Daemon) applyListeners(cfg *config.Config) error {
+	next := make(map[string]*runningListener, len(cfg.Listeners))
+	var closed []*runningListener
+	want := map[string]bool{}
+	for _, lc := range cfg.Listeners {
+		want[lc.Name] = true
+		if old, ok := d.listeners[lc.Name]; ok && sameListener(old.cfg, lc) {
+			next[lc.Name] = old
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for name, old := range d.listeners {
+		if next[name] != old {
+			_ = old.l.Close(ctx)
+			closed = append(closed, old)
+		}
+	}
+	var opened []*runningListener
+	for _, lc := range cfg.Listeners {
+		if next[lc.Name] != nil {
+			continue
+		}
+		l, err := d.startListener(lc)
+		if err != nil {
+			for _, o := range opened {
+				_ = o.l.Close(ctx)
+			}
+			for _, c := range closed {
+				if r, rerr := d.startListener(c.cfg); rerr == nil {
+					d.listeners[c.cfg.Name] = r
+				} else {
+					delete(d.listeners, c.cfg.Name)
+					d.log.Error("could not restore listener after failed reload", "listener", c.cfg.Name, "error", rerr)
+				}
+			}
+			return err
+		}
+		next[lc.Name] = l
+		opened = append(opened, l)
+	}
+	d.listeners = next
+	return nil
+}
+
+// Reopen asks every sink that holds files to reopen them (SIGUSR1).
+func (d *Daemon) Reopen() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for name, s := range d.sinks {
+		if r, ok := s.runner.Sink().(sinks.Reopener); ok {
+			if err := r.Reopen(); err != nil {
+				d.log.Error("reopen failed", "sink", name, "error", err)
+			}
+		}
+	}
+	d.log.Info("files reopened")
+}
+
+// Shutdown stops listeners (their last frames still go through), then
+// drains every sink until ctx is done; what is left is counted as
+// shutdown_timeout. Idempotent.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.ready.Store(false)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return nil
+	}
+	d.stopped = true
+	var wg sync.WaitGroup
+	for _, l := range d.listeners {
+		wg.Go(func() { _ = l.l.Close(ctx) })
+	}
+	wg.Wait()
+	var errs []error
+	var mu sync.Mutex
+	for _, s := range d.sinks {
+		wg.Go(func() {
+			if err := s.runner.Stop(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if d.stats != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = d.stats.Shutdown(sctx)
+	}
+	d.log.Info("syslogd stopped")
+	return errors.Join(errs...)
+}
+
+// ListenerAddr returns the bound address of a listener (tests use port 0).
+func (d *Daemon) ListenerAddr(name string) net.Addr {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if l, ok := d.listeners[name]; ok {
+		return l.l.Addr()
+	}
+	return nil
+}
+
+// StatsAddr returns the stats server's address, or nil when disabled.
+func (d *Daemon) StatsAddr() net.Addr {
+	if d.stats == nil {
+		return nil
+	}
+	return d.stats.Addr()
+}

@@ -1,0 +1,108 @@
+package daemon
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"syslogd/sinks"
+)
+
+// collector exports the daemon's atomic counters at scrape time, so /stats
+// and /metrics read the same numbers and the hot path touches only atomics.
+// Labels come from config names only, never from message content.
+type collector struct {
+	d     *Daemon
+	descs map[string]*prometheus.Desc
+}
+
+type metricDef struct {
+	name, help string
+	labels     []string
+}
+
+var metricDefs = []metricDef{
+	{"syslogd_messages_received_total", "Frames received on all listeners.", nil},
+	{"syslogd_messages_routed_total", "Messages that matched at least one route.", nil},
+	{"syslogd_messages_unmatched_total", "Parsed messages that matched no route.", nil},
+	{"syslogd_messages_dropped_total", "Frames dropped before routing (too_large, parse_error).", nil},
+	{"syslogd_listener_received_total", "Frames received.", []string{"listener"}},
+	{"syslogd_listener_bytes_total", "Frame bytes received.", []string{"listener"}},
+	{"syslogd_listener_parse_errors_total", "Frames that failed to parse (kept as unparsed).", []string{"listener"}},
+	{"syslogd_listener_no_pri_total", "Frames without PRI, given user.notice.", []string{"listener"}},
+	{"syslogd_listener_dropped_total", "Frames dropped before routing.", []string{"listener", "reason"}},
+	{"syslogd_listener_connections", "Open connections.", []string{"listener"}},
+	{"syslogd_listener_connections_total", "Accepted connections.", []string{"listener"}},
+	{"syslogd_listener_rejected_total", "Connections or datagrams refused by allowed_sources or max_connections.", []string{"listener"}},
+	{"syslogd_listener_kernel_drops_total", "Datagrams the kernel dropped because the socket buffer was full.", []string{"listener"}},
+	{"syslogd_listener_read_errors_total", "Read and TLS handshake errors.", []string{"listener"}},
+	{"syslogd_route_matched_total", "Messages matched by the route.", []string{"route"}},
+	{"syslogd_sink_written_total", "Messages written by the sink.", []string{"sink"}},
+	{"syslogd_sink_failed_total", "Messages in failed write attempts.", []string{"sink"}},
+	{"syslogd_sink_retries_total", "Retried write attempts.", []string{"sink"}},
+	{"syslogd_sink_dropped_total", "Messages dropped by the sink.", []string{"sink", "reason"}},
+	{"syslogd_sink_queued", "Messages waiting in the sink queue.", []string{"sink"}},
+	{"syslogd_sink_connected", "1 when the sink's destination is reachable.", []string{"sink"}},
+	{"syslogd_config_reloads_total", "Successful reloads.", nil},
+	{"syslogd_config_reload_failures_total", "Rejected reloads.", nil},
+}
+
+func newCollector(d *Daemon) *collector {
+	c := &collector{d: d, descs: map[string]*prometheus.Desc{}}
+	for _, m := range metricDefs {
+		c.descs[m.name] = prometheus.NewDesc(m.name, m.help, m.labels, nil)
+	}
+	return c
+}
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.d.Snapshot()
+	counter := func(name string, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(c.descs[name], prometheus.CounterValue, v, labels...)
+	}
+	gauge := func(name string, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(c.descs[name], prometheus.GaugeValue, v, labels...)
+	}
+	counter("syslogd_messages_received_total", float64(s.Totals.Received))
+	counter("syslogd_messages_routed_total", float64(s.Totals.Routed))
+	counter("syslogd_messages_unmatched_total", float64(s.Totals.Unmatched))
+	counter("syslogd_messages_dropped_total", float64(s.Totals.Dropped))
+	counter("syslogd_config_reloads_total", float64(s.Config.Reloads))
+	counter("syslogd_config_reload_failures_total", float64(s.Config.ReloadFailures))
+	for name, l := range s.Listeners {
+		lc := c.d.reg.listener(name)
+		counter("syslogd_listener_received_total", float64(l.Received), name)
+		counter("syslogd_listener_bytes_total", float64(l.Bytes), name)
+		counter("syslogd_listener_parse_errors_total", float64(l.ParseErrors), name)
+		counter("syslogd_listener_no_pri_total", float64(l.NoPRI), name)
+		counter("syslogd_listener_dropped_total", float64(l.TooLarge), name, "too_large")
+		counter("syslogd_listener_dropped_total", float64(lc.parseDropped.Load()), name, "parse_error")
+		gauge("syslogd_listener_connections", float64(l.Connections), name)
+		counter("syslogd_listener_connections_total", float64(lc.sock.ConnectionsTotal.Load()), name)
+		counter("syslogd_listener_rejected_total", float64(l.Rejected), name)
+		counter("syslogd_listener_kernel_drops_total", float64(l.KernelDrops), name)
+		counter("syslogd_listener_read_errors_total", float64(lc.sock.ReadErrors.Load()), name)
+	}
+	for name, r := range s.Routes {
+		counter("syslogd_route_matched_total", float64(r.Matched), name)
+	}
+	for name, st := range s.Sinks {
+		sc := c.d.reg.sink(name)
+		counter("syslogd_sink_written_total", float64(st.Written), name)
+		counter("syslogd_sink_failed_total", float64(st.Failed), name)
+		counter("syslogd_sink_retries_total", float64(st.Retries), name)
+		for _, r := range sinks.Reasons() {
+			counter("syslogd_sink_dropped_total", float64(sc.Dropped(r)), name, r.String())
+		}
+		gauge("syslogd_sink_queued", float64(st.Queued), name)
+		connected := 0.0
+		if st.Connected {
+			connected = 1
+		}
+		gauge("syslogd_sink_connected", connected, name)
+	}
+}

@@ -1,0 +1,73 @@
+package daemon
+
+import (
+	"net/netip"
+	"sync/atomic"
+
+	"syslogd/listener"
+	"syslogd/parser"
+	"syslogd/router"
+	"syslogd/sinks"
+)
+
+// table is one immutable generation of routing: the router, the runners
+// its sink indexes point at, and the route counters. A reload publishes a
+// new table atomically; handlers load it once per frame.
+type table struct {
+	router *router.Router
+	sinks  []*sinks.Runner
+	routes []*atomic.Uint64
+}
+
+// handler runs on the goroutine that read the frame: parse, route,
+// enqueue. One per listener goroutine, so the parser and the decision
+// buffer are reused without locking.
+type handler struct {
+	table  *atomic.Pointer[table]
+	totals *totals
+	c      *listenerCounters
+	parser *parser.Parser
+	name   string
+	dec    router.Decision
+}
+
+func (h *handler) HandleFrame(f *listener.Frame) {
+	h.c.received.Add(1)
+	h.c.bytes.Add(uint64(len(f.Data)))
+	h.totals.received.Add(1)
+	m := h.parser.Parse(f.Data, f.Source, h.name, f.Received)
+	if !m.Parsed() {
+		h.c.parseErrors.Add(1)
+	}
+	if m.NoPRI {
+		h.c.noPRI.Add(1)
+	}
+	t := h.table.Load()
+	t.router.Route(m, &h.dec)
+	switch {
+	case len(h.dec.Routes) == 0 && !m.Parsed():
+		// No route takes unparsed frames: dropped as parse_error, counted.
+		h.c.parseDropped.Add(1)
+		h.totals.dropped.Add(1)
+		return
+	case len(h.dec.Routes) == 0:
+		h.totals.unmatched.Add(1)
+		return
+	}
+	h.totals.routed.Add(1)
+	for _, r := range h.dec.Routes {
+		t.routes[r].Add(1)
+	}
+	for _, s := range h.dec.Sinks {
+		t.sinks[s].Enqueue(m)
+	}
+}
+
+func (h *handler) HandleOversize(netip.AddrPort, int) {
+	h.c.received.Add(1)
+	h.c.tooLarge.Add(1)
+	h.totals.received.Add(1)
+	h.totals.dropped.Add(1)
+}
+
+var _ listener.Handler = (*handler)(nil)

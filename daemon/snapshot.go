@@ -1,0 +1,70 @@
+package daemon
+
+import (
+	"time"
+
+	"syslogd/sinks"
+	"syslogd/stats"
+)
+
+// Snapshot builds the /stats document from the live counters.
+func (d *Daemon) Snapshot() stats.Snapshot {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := stats.Snapshot{
+		UptimeSeconds: time.Since(d.started).Seconds(),
+		Listeners:     map[string]stats.ListenerStats{},
+		Routes:        map[string]stats.RouteStats{},
+		Sinks:         map[string]stats.SinkStats{},
+	}
+	if d.cfg != nil {
+		s.Config = stats.ConfigInfo{
+			File: d.cfg.File, LoadedAt: d.loadedAt.UTC().Format(time.RFC3339),
+			Reloads: d.reloads, ReloadFailures: d.failures, LastReloadError: d.lastError,
+		}
+		for _, lc := range d.cfg.Listeners {
+			s.Listeners[lc.Name] = listenerStats(d.reg.listener(lc.Name))
+		}
+		for _, rc := range d.cfg.Routes {
+			s.Routes[rc.Name] = stats.RouteStats{Matched: d.reg.route(rc.Name).Load()}
+		}
+		for _, sc := range d.cfg.Sinks {
+			st := sinkStats(d.reg.sink(sc.Name))
+			if rs, ok := d.sinks[sc.Name]; ok {
+				st.Queued = rs.runner.Queued()
+			}
+			s.Sinks[sc.Name] = st
+		}
+	}
+	// Read totals last-to-first so a frame in flight can make routed lag,
+	// never make the sum exceed received.
+	s.Totals.Dropped = d.totals.dropped.Load()
+	s.Totals.Unmatched = d.totals.unmatched.Load()
+	s.Totals.Routed = d.totals.routed.Load()
+	s.Totals.Received = d.totals.received.Load()
+	return s
+}
+
+func listenerStats(c *listenerCounters) stats.ListenerStats {
+	return stats.ListenerStats{
+		Received: c.received.Load(), Bytes: c.bytes.Load(), ParseErrors: c.parseErrors.Load(),
+		Dropped: c.dropped(), Connections: c.sock.Connections.Load(), NoPRI: c.noPRI.Load(),
+		TooLarge: c.tooLarge.Load(), Rejected: c.sock.Rejected.Load(), KernelDrops: c.sock.KernelDrops.Load(),
+	}
+}
+
+func sinkStats(c *sinks.Counters) stats.SinkStats {
+	st := stats.SinkStats{
+		Written: c.Written.Load(), Failed: c.Failed.Load(), Dropped: c.DroppedTotal(),
+		Connected: c.Connected.Load(), Retries: c.Retries.Load(),
+	}
+	for _, r := range sinks.Reasons() {
+		if n := c.Dropped(r); n > 0 {
+			if st.DroppedBy == nil {
+				st.DroppedBy = map[string]uint64{}
+			}
+			st.DroppedBy[r.String()] = n
+		}
+	}
+	return st
+}
