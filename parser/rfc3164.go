@@ -28,12 +28,46 @@ type parsed3164 struct {
 func (p *Parser) parse3164(m *message.Message, in, data []byte, pri int) {
 	r, err := p.run3164(in)
 	if err != nil {
+		if rest, ok := headerless(in); ok {
+			p.relayHeaderless(m, rest, pri)
+			return
+		}
 		unparsed(m, data, pri, reason3164(in, err))
 		return
 	}
 	m.Format = message.RFC3164
 	m.Facility, m.Severity, _ = message.DecodePRI(pri)
 	p.fill3164(m, r, in)
+}
+
+// headerless returns the text after PRI when it does not even begin like
+// an RFC 3164 header (no month name, ISO date, Cisco '*' or counter).
+func headerless(in []byte) ([]byte, bool) {
+	i := bytes.IndexByte(in, '>') + 1
+	rest := in[i:]
+	j := 0
+	for j < len(rest) && rest[j] == ' ' {
+		j++
+	}
+	r := rest[j:]
+	if len(r) == 0 || (len(r) >= 3 && isMonth(r[:3])) || isISODate(r) || r[0] == '*' || isDigit(r[0]) {
+		return nil, false
+	}
+	return rest, true
+}
+
+// relayHeaderless handles "<PRI>text" the way RFC 3164 §4.3.2 tells a
+// relay to: the PRI is valid, so the message is kept as RFC 3164 with the
+// whole text as MSG, the sender's address as hostname and the receipt time
+// as timestamp. Many embedded devices send exactly this.
+func (p *Parser) relayHeaderless(m *message.Message, text []byte, pri int) {
+	m.Format = message.RFC3164
+	m.Facility, m.Severity, _ = message.DecodePRI(pri)
+	m.Text = string(text)
+	if m.Source.Addr().IsValid() {
+		m.Hostname = m.Source.Addr().Unmap().String()
+	}
+	m.Timestamp = m.Received
 }
 
 // parseNoPRI handles a frame that does not start with '<' the way
