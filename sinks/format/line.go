@@ -137,7 +137,7 @@ func isControl(c byte) bool { return (c < 0x20 && c != '\t') || c == 0x7f }
 // the package comment).
 func appendEscaped[T string | []byte](dst []byte, s T) []byte {
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for i := plainPrefix(s); i < len(s); i++ {
 		c := s[i]
 		if !isControl(c) {
 			continue
@@ -154,6 +154,26 @@ func appendEscaped[T string | []byte](dst []byte, s T) []byte {
 		start = i + 1
 	}
 	return append(dst, s[start:]...)
+}
+
+// plainPrefix returns how many leading bytes of s certainly need no
+// escaping, eight at a time: most text has no control bytes at all, and
+// this loop made the per-byte check a visible part of the write path. It
+// stops early at a TAB or a byte >= 0x80 word-wise; the byte loop decides.
+func plainPrefix[T string | []byte](s T) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		below20 := (x - 0x20*lo) & ^x & hi // some byte < 0x20 (exact when no byte >= 0x80)
+		y := x ^ 0x7f*lo
+		is7f := (y - lo) & ^y & hi // some byte == 0x7f
+		if below20|is7f|(x&hi) != 0 {
+			break
+		}
+	}
+	return i
 }
 
 func appendHexEscape(dst []byte, c byte) []byte {

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +97,24 @@ func FuzzLines(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPlainPrefixNeverSkipsControl checks the word-at-a-time scan against
+// the byte rule: no byte it skips may need escaping.
+func TestPlainPrefixNeverSkipsControl(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 24; pos++ {
+			b := []byte(strings.Repeat("abcdefgh", 4))
+			b[pos] = byte(c)
+			n := plainPrefix(b)
+			for i := 0; i < n; i++ {
+				if isControl(b[i]) {
+					t.Fatalf("plainPrefix skipped control byte %#x at %d", b[i], i)
+				}
+			}
+			if !isControl(byte(c)) && c != '\t' && c < 0x80 && n != 32 {
+				t.Fatalf("plainPrefix stopped at %d for plain byte %#x at %d", n, c, pos)
+			}
+		}
+	}
 }
