@@ -1,0 +1,201 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Frame is one received message with its framing removed.
+type Frame struct {
+	// Data aliases a read buffer: it is valid only during HandleFrame, so a
+	// handler that keeps it must copy it.
+	Data     []byte
+	Source   netip.AddrPort // IPv4 senders appear as IPv4, even on a dual-stack socket
+	Received time.Time      // UTC
+}
+
+// Handler receives frames. Listen asks newHandler for one Handler per
+// reader goroutine (one per UDP socket, one per TCP/TLS connection) and then
+// calls it from that goroutine only, so a Handler needs no locking for its
+// own state. A Handler that blocks back-pressures its sender (TCP) or lets
+// the kernel drop datagrams (UDP, counted in KernelDrops).
+type Handler interface {
+	HandleFrame(f *Frame)
+	// HandleOversize reports a frame that exceeded MaxMessageBytes (or a
+	// truncated datagram); it was discarded without buffering it. size is
+	// what we know of its length (>= max+1).
+	HandleOversize(src netip.AddrPort, size int)
+}
+
+// Metrics are the listener's counters. The caller creates them, one per
+// listener, and reads them for stats; the listener only adds.
+type Metrics struct {
+	Connections      atomic.Int64  // open now
+	ConnectionsTotal atomic.Uint64 // admitted (past the allowlist and max_connections)
+	Rejected         atomic.Uint64 // refused: allowlist or max_connections (connections or datagrams)
+	KernelDrops      atomic.Uint64 // UDP datagrams dropped by the kernel (SO_RXQ_OVFL)
+	ReadErrors       atomic.Uint64 // includes TLS handshake failures and malformed octet counts
+}
+
+// Listener is one bound socket and the goroutines serving it.
+type Listener struct {
+	cfg        Config
+	newHandler func() Handler
+	m          *Metrics
+	log        *slog.Logger
+
+	stream net.Listener // tcp, tls
+	packet *net.UDPConn // udp
+
+	wg        sync.WaitGroup
+	done      chan struct{} // closed by Close: wakes loops waiting out a backoff
+	waited    chan struct{} // closed once wg is done, after Close started
+	closeOnce sync.Once
+
+	mu      sync.Mutex
+	closing bool
+	conns   map[net.Conn]struct{} // the raw TCP connections being served
+
+	framers sync.Pool // *Framer, so short connections reuse buffers
+
+	rare struct{ rejected, limit, tlsHello, handshake, malformed, readErr rareLog }
+}
+
+// Listen binds the socket, so a Listener that is returned is ready, and
+// starts its goroutines. newHandler is called once per reader goroutine or
+// connection. m and log may be nil.
+func Listen(cfg Config, newHandler func() Handler, m *Metrics, log *slog.Logger) (*Listener, error) {
+	cfg.AllowedSources = slices.Clone(cfg.AllowedSources)
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("listener %s: %w", cfg.Name, err)
+	}
+	if newHandler == nil {
+		return nil, fmt.Errorf("listener %s: nil handler constructor", cfg.Name)
+	}
+	if m == nil {
+		m = new(Metrics)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	l := &Listener{
+		cfg:        cfg,
+		newHandler: newHandler,
+		m:          m,
+		log:        log.With("listener", cfg.Name),
+		done:       make(chan struct{}),
+		waited:     make(chan struct{}),
+		conns:      make(map[net.Conn]struct{}),
+	}
+	if cfg.Protocol == "udp" {
+		err = l.listenUDP()
+	} else {
+		err = l.listenStream()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listener %s: %w", cfg.Name, err)
+	}
+	l.log.Info("listening", "protocol", cfg.Protocol, "address", l.Addr().String())
+	return l, nil
+}
+
+// Addr is the bound address (with the real port when Config asked for 0).
+func (l *Listener) Addr() net.Addr {
+	if l.packet != nil {
+		return l.packet.LocalAddr()
+	}
+	return l.stream.Addr()
+}
+
+// Close stops accepting, ends every connection after delivering the frames
+// already received (the trailing unterminated one included) and waits for
+// all goroutines until ctx is done. When ctx ends first, it closes the
+// remaining connections outright and returns the context's error; a
+// goroutine stuck in its Handler then exits when the Handler returns.
+// Close is idempotent.
+func (l *Listener) Close(ctx context.Context) error {
+	l.closeOnce.Do(func() {
+		// Drain under the lock, before closing the socket: a connection
+		// admitted meanwhile sees closing and is dropped, and once the socket
+		// refuses connections every connection is known to be draining.
+		l.mu.Lock()
+		l.closing = true
+		for c := range l.conns {
+			drain(c)
+		}
+		l.mu.Unlock()
+
+		close(l.done)
+		var err error
+		if l.stream != nil {
+			err = l.stream.Close()
+		} else {
+			err = l.packet.Close()
+		}
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			l.log.Warn("closing socket", "error", err)
+		}
+		go func() {
+			l.wg.Wait()
+			close(l.waited)
+		}()
+	})
+	select {
+	case <-l.waited:
+		return nil
+	case <-ctx.Done():
+		l.mu.Lock()
+		for c := range l.conns {
+			_ = c.Close()
+		}
+		l.mu.Unlock()
+		return fmt.Errorf("listener %s: close: %w", l.cfg.Name, ctx.Err())
+	}
+}
+
+// drain makes a connection's reader reach the end of its stream without
+// losing what the kernel already holds: after shutdown(SHUT_RD) reads return
+// the queued bytes and then EOF. (A past read deadline would fail the next
+// read at once, and the reader refreshes its idle deadline anyway.) If that
+// fails, the connection is closed, which still delivers the frames the
+// Framer has buffered.
+func drain(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok && tc.CloseRead() == nil {
+		return
+	}
+	_ = c.Close()
+}
+
+func (l *Listener) isClosing() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closing
+}
+
+// pause waits d, or less if Close is called; it reports whether to go on.
+// Loops use it to back off from errors that would otherwise make them spin.
+func (l *Listener) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-l.done:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// unmapped returns ap with an IPv4-mapped IPv6 address turned into IPv4,
+// as a dual-stack socket reports IPv4 senders.
+func unmapped(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}

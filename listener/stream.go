@@ -1,0 +1,231 @@
+package listener
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+)
+
+// handshakeTimeout bounds a TLS handshake (or the idle timeout, if
+// shorter), so a client that connects and stays silent does not hold a
+// connection slot for the whole idle timeout before sending anything.
+const handshakeTimeout = 10 * time.Second
+
+// tlsRecordHandshake is the first byte of a TLS ClientHello record.
+const tlsRecordHandshake = 0x16
+
+// errTLSOnPlain reports a TLS client talking to a plain TCP listener:
+// its ClientHello is binary noise to a syslog parser, so we refuse it.
+var errTLSOnPlain = errors.New("tls client hello on plain tcp listener")
+
+func (l *Listener) listenStream() error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", l.cfg.Address)
+	if err != nil {
+		return err
+	}
+	l.stream = ln
+	l.wg.Add(1)
+	go l.acceptLoop()
+	return nil
+}
+
+// acceptLoop admits connections until Close closes the socket.
+func (l *Listener) acceptLoop() {
+	defer l.wg.Done()
+	var delay time.Duration
+	for {
+		c, err := l.stream.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || l.isClosing() {
+				return
+			}
+			// Out of file descriptors and the like: back off as net/http
+			// does instead of spinning on the error.
+			l.m.ReadErrors.Add(1)
+			if ok, n := l.rare.readErr.allow(time.Now()); ok {
+				l.log.Warn("accept failed", "error", err, "suppressed_since_last", n)
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			if !l.pause(delay) {
+				return
+			}
+			continue
+		}
+		delay = 0
+		l.admit(c)
+	}
+}
+
+// admit applies the allowlist and max_connections to a new connection and
+// starts serving it. A refused connection is closed at once.
+func (l *Listener) admit(c net.Conn) {
+	var src netip.AddrPort
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		src = unmapped(ta.AddrPort())
+	}
+	// Counters move before Close so that whoever sees the connection end
+	// (tests, an operator's probe) also sees it counted.
+	if !allowed(l.cfg.AllowedSources, src.Addr()) {
+		l.m.Rejected.Add(1)
+		_ = c.Close()
+		if ok, n := l.rare.rejected.allow(time.Now()); ok {
+			l.log.Warn("connection from a source not in allowed_sources", "source", src, "suppressed_since_last", n)
+		}
+		return
+	}
+	l.mu.Lock()
+	if l.closing || len(l.conns) >= l.cfg.MaxConnections {
+		closing := l.closing
+		l.mu.Unlock()
+		if !closing {
+			l.m.Rejected.Add(1)
+		}
+		_ = c.Close()
+		if ok, n := l.rare.limit.allow(time.Now()); ok && !closing {
+			l.log.Warn("max_connections reached, refusing connections",
+				"max_connections", l.cfg.MaxConnections, "source", src, "suppressed_since_last", n)
+		}
+		return
+	}
+	l.conns[c] = struct{}{}
+	l.wg.Add(1)
+	l.mu.Unlock()
+	l.m.Connections.Add(1)
+	l.m.ConnectionsTotal.Add(1)
+	go l.serveConn(c, src)
+}
+
+// serveConn frames one connection until it ends, delivering every frame.
+func (l *Listener) serveConn(c net.Conn, src netip.AddrPort) {
+	defer l.wg.Done()
+	defer l.forget(c)
+	rd := &connReader{r: c, c: c, idle: l.cfg.IdleTimeout, sniff: true}
+	if l.cfg.TLS != nil {
+		tc, ok := l.handshake(c, src)
+		if !ok {
+			return
+		}
+		rd.r, rd.sniff = tc, false
+	}
+	fr := l.framer(rd)
+	defer l.releaseFramer(fr)
+	h := l.newHandler()
+	frame := Frame{Source: src}
+	for {
+		data, err := fr.Next()
+		switch e := err.(type) {
+		case nil:
+			frame.Data, frame.Received = data, time.Now().UTC()
+			h.HandleFrame(&frame)
+		case *TooLargeError:
+			h.HandleOversize(src, e.Size)
+		default:
+			if errors.Is(err, ErrMalformedHeader) {
+				l.m.ReadErrors.Add(1)
+				if ok, n := l.rare.malformed.allow(time.Now()); ok {
+					l.log.Warn("malformed octet-counting header, skipped to the next LF",
+						"source", src, "suppressed_since_last", n)
+				}
+				continue
+			}
+			l.streamEnded(err, src)
+			return
+		}
+	}
+}
+
+// streamEnded accounts for how a connection ended. EOF, the idle timeout and
+// anything during Close are normal ends.
+func (l *Listener) streamEnded(err error, src netip.AddrPort) {
+	switch {
+	case errors.Is(err, io.EOF), l.isClosing():
+	case errors.Is(err, errTLSOnPlain):
+		l.m.ReadErrors.Add(1)
+		if ok, n := l.rare.tlsHello.allow(time.Now()); ok {
+			l.log.Warn("closed a connection that sent a TLS ClientHello to a plain tcp listener",
+				"source", src, "suppressed_since_last", n)
+		}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		l.log.Debug("closed idle connection", "source", src, "idle_timeout", l.cfg.IdleTimeout)
+	default:
+		l.m.ReadErrors.Add(1)
+		if ok, n := l.rare.readErr.allow(time.Now()); ok {
+			l.log.Warn("read failed", "source", src, "error", err, "suppressed_since_last", n)
+		}
+	}
+}
+
+// handshake runs the TLS handshake on the connection's goroutine (not the
+// accept loop, which a slow client would otherwise stall), under a deadline.
+func (l *Listener) handshake(c net.Conn, src netip.AddrPort) (*tls.Conn, bool) {
+	tc := tls.Server(c, l.cfg.TLS)
+	_ = c.SetDeadline(time.Now().Add(min(handshakeTimeout, l.cfg.IdleTimeout)))
+	if err := tc.Handshake(); err != nil {
+		if !l.isClosing() {
+			l.m.ReadErrors.Add(1)
+			if ok, n := l.rare.handshake.allow(time.Now()); ok {
+				l.log.Warn("tls handshake failed", "source", src, "error", err, "suppressed_since_last", n)
+			}
+		}
+		return nil, false
+	}
+	_ = c.SetDeadline(time.Time{})
+	return tc, true
+}
+
+// framer takes a Framer from the pool, or makes one.
+func (l *Listener) framer(r io.Reader) *Framer {
+	if fr, ok := l.framers.Get().(*Framer); ok {
+		fr.Reset(r)
+		return fr
+	}
+	return NewFramer(r, l.cfg.Framing, l.cfg.MaxMessageBytes)
+}
+
+// releaseFramer returns fr to the pool, dropping its reader so the pool
+// does not keep the finished connection alive.
+func (l *Listener) releaseFramer(fr *Framer) {
+	fr.Reset(nil)
+	l.framers.Put(fr)
+}
+
+// forget closes a finished connection and stops tracking it.
+func (l *Listener) forget(c net.Conn) {
+	_ = c.Close()
+	l.mu.Lock()
+	delete(l.conns, c)
+	l.mu.Unlock()
+	l.m.Connections.Add(-1)
+}
+
+// connReader refreshes the idle deadline before every read, so only a
+// connection silent for the whole idle timeout is closed, and on a plain TCP
+// listener refuses a stream whose first byte starts a TLS handshake record.
+type connReader struct {
+	r     io.Reader // c, or the tls.Conn wrapping it
+	c     net.Conn  // where deadlines are set
+	idle  time.Duration
+	sniff bool // first byte not yet seen
+}
+
+func (cr *connReader) Read(p []byte) (int, error) {
+	if err := cr.c.SetReadDeadline(time.Now().Add(cr.idle)); err != nil {
+		return 0, err
+	}
+	n, err := cr.r.Read(p)
+	if cr.sniff && n > 0 {
+		cr.sniff = false
+		if p[0] == tlsRecordHandshake {
+			return 0, errTLSOnPlain
+		}
+	}
+	return n, err
+}
+
+var _ io.Reader = (*connReader)(nil)
