@@ -33,7 +33,8 @@
 # second), DAEMONS ("syslogd rsyslog syslog-ng"), SCENARIOS ("tcp5424
 # udp3164"), RSYSLOG_TCP_MODULE (imtcp; imptcp is rsyslog's other plain TCP
 # input), TCP_PORT/UDP_PORT/STATS_PORT (25514/25515/25516), BENCH_DIR
-# (.bench), SYSLOGD_BIN (bin/syslogd), DRAIN_TIMEOUT (60 s).
+# (.bench), SYSLOGD_BIN (bin/syslogd), DRAIN_TIMEOUT (60 s), REPEAT (3
+# interleaved rounds; the summary reports the median).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +51,7 @@ TCP_PORT=${TCP_PORT:-25514}
 UDP_PORT=${UDP_PORT:-25515}
 STATS_PORT=${STATS_PORT:-25516}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-60}
+REPEAT=${REPEAT:-3}
 # loggen's --rate is a per-connection ceiling; this one is never reached, so
 # the TCP scenario runs as fast as sender and daemon allow.
 MAX_RATE=100000000
@@ -421,12 +423,47 @@ main() {
 	log "$VERSIONS"
 	ROWS=$WORK/rows.tsv
 	: >"$ROWS"
-	for s in $SCENARIOS; do
-		for d in $DAEMONS; do
-			run_one "$d" "$s"
+	local r
+	for r in $(seq "$REPEAT"); do
+		for s in $SCENARIOS; do
+			for d in $DAEMONS; do
+				log "round $r of $REPEAT"
+				run_one "$d" "$s"
+			done
 		done
 	done
 	report
+	summary
+}
+
+# summary prints, per scenario and daemon, the median, min and max CPU-s per
+# million over the REPEAT interleaved rounds, and the total loss. On this
+# shared 2-core machine one run varies by up to ±20%, so only the median of
+# interleaved rounds is worth comparing.
+summary() {
+	local md=$WORK/results.md
+	{
+		echo
+		echo "summary over $REPEAT interleaved rounds (CPU-s per million messages written)"
+		echo
+		echo "| scenario | daemon | median | min | max | lost (all rounds) |"
+		echo "|---|---|--:|--:|--:|--:|"
+	} >>"$md"
+	printf '\nsummary over %s interleaved rounds: CPU-s per million written\n%-9s %-10s %7s %7s %7s %8s\n' \
+		"$REPEAT" scenario daemon median min max lost
+	awk -F'\t' '$4 > 0 {print $1 "\t" $2 "\t" $6 / $4 * 1e6 "\t" (($3 > $4) ? $3 - $4 : 0)}' "$ROWS" |
+		sort -t"$(printf '\t')" -k1,1 -k2,2 -k3,3g |
+		awk -F'\t' -v md="$md" '
+			{ key = $1 "\t" $2; n[key]++; v[key, n[key]] = $3; lost[key] += $4; if (!(key in seen)) { seen[key] = 1; order[++k] = key } }
+			END {
+				for (i = 1; i <= k; i++) {
+					key = order[i]; c = n[key]
+					med = (c % 2) ? v[key, (c + 1) / 2] : (v[key, c / 2] + v[key, c / 2 + 1]) / 2
+					split(key, f, "\t")
+					printf "%-9s %-10s %7.2f %7.2f %7.2f %8d\n", f[1], f[2], med, v[key, 1], v[key, c], lost[key]
+					printf "| %s | %s | %.2f | %.2f | %.2f | %d |\n", f[1], f[2], med, v[key, 1], v[key, c], lost[key] >> md
+				}
+			}'
 }
 
 main "$@"

@@ -143,6 +143,14 @@ func (r *Runner) Enqueue(m *message.Message) {
 		}
 		return
 	}
+	// Non-blocking attempt first: a one-case select with default compiles
+	// to a plain channel send, much cheaper than the two-case select below,
+	// and the queue is rarely full.
+	select {
+	case r.q <- m:
+		return
+	default:
+	}
 	select {
 	case r.q <- m:
 	case <-r.ctx.Done():
