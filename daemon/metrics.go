@@ -85,7 +85,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter("syslogd_listener_connections_total", float64(lc.sock.ConnectionsTotal.Load()), name)
 		counter("syslogd_listener_rejected_total", float64(l.Rejected), name)
 		counter("syslogd_listener_kernel_drops_total", float64(l.KernelDrops), name)
-		counter("syslogd_listener_read_errors_total", float64(lc.sock.ReadErrors.Load()), name)
+		counter("syslogd_listener_read_errors_total", float64(l.ReadErrors), name)
 	}
 	for name, r := range s.Routes {
 		counter("syslogd_route_matched_total", float64(r.Matched), name)

@@ -131,16 +131,21 @@ func TestReloadKeepsOldConfigOnError(t *testing.T) {
 	p.waitStats("old routes still work", func(s statsDoc) bool { return s.Sinks["hosts"].Written == 2 })
 	findOne(t, filepath.Join(p.dir, "log", "*", "after.log"))
 
-	// A good reload switches routes: everything now goes to one file.
+	// A good reload switches routes (everything now goes to one file) and
+	// adds a listener; the unchanged tcp listener keeps its socket.
 	next := strings.Replace(string(good), "/log/{hostname}/{app_name}.log", "/log/all.log", 1)
+	next = strings.Replace(next, "listeners:\n", "listeners:\n  - {name: tcp2, protocol: tcp, address: \"127.0.0.1:0\"}\n", 1)
 	if err := os.WriteFile(p.cfg, []byte(next), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p.signal(sighup)
+	tcp2 := p.waitLog("listening")["address"].(string)
 	p.waitStats("reload", func(s statsDoc) bool { return s.Config.Reloads == 1 })
 	logger(t, tcp, "-T", "--rfc3164", "-t", "third", "three")
-	p.waitStats("new routes", func(s statsDoc) bool { return s.Sinks["hosts"].Written == 3 })
-	if got := readFile(t, filepath.Join(p.dir, "log", "all.log")); !strings.Contains(got, "third: three") {
+	logger(t, tcp2, "-T", "--rfc3164", "-t", "fourth", "four")
+	p.waitStats("new routes", func(s statsDoc) bool { return s.Sinks["hosts"].Written == 4 })
+	got := readFile(t, filepath.Join(p.dir, "log", "all.log"))
+	if !strings.Contains(got, "third: three") || !strings.Contains(got, "fourth: four") {
 		t.Errorf("all.log = %q", got)
 	}
 	p.stop()

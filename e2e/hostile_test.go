@@ -76,14 +76,16 @@ func TestHostileInputIsCountedAndSurvived(t *testing.T) {
 	send(t, tcp, strings.NewReader("<13>1 2026-11-21T06:13:25Z ../../../etc/passwd evil - - - pwn\n"))
 
 	s := p.waitStats("hostile frames accounted", func(s statsDoc) bool {
-		return s.Sinks["hosts"].Written >= 6 && s.Sinks["unparsed"].Written == 3
+		l := s.Listeners["tcp"]
+		return s.Sinks["hosts"].Written >= 6 && s.Sinks["unparsed"].Written == 3 && l.ReadErrors >= 1 && l.TooLarge >= 2
 	})
 	if !balanced(s) {
 		t.Errorf("unbalanced: %+v", s.Totals)
 	}
 	tcpStats := s.Listeners["tcp"]
-	if tcpStats.TooLarge < 2 || tcpStats.ParseErrors != 3 {
-		t.Errorf("tcp listener: too_large %d (want >= 2), parse_errors %d (want 3)", tcpStats.TooLarge, tcpStats.ParseErrors)
+	if tcpStats.TooLarge < 2 || tcpStats.ParseErrors != 3 || tcpStats.ReadErrors != 1 {
+		t.Errorf("tcp listener: too_large %d (want >= 2), parse_errors %d (want 3), read_errors %d (want 1: the TLS hello)",
+			tcpStats.TooLarge, tcpStats.ParseErrors, tcpStats.ReadErrors)
 	}
 	for _, tag := range []string{"afterdigits", "afterline", "afternul", "afterpri", "bin"} {
 		findOne(t, filepath.Join(p.dir, "log", "*", tag+".log"))

@@ -42,6 +42,7 @@ type ListenerStats struct {
 	TooLarge    uint64 `json:"too_large"`
 	Rejected    uint64 `json:"rejected"`
 	KernelDrops uint64 `json:"kernel_drops"`
+	ReadErrors  uint64 `json:"read_errors"`
 }
 
 // RouteStats are per route.
