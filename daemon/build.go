@@ -94,7 +94,7 @@ func (d *Daemon) startListener(lc config.Listener) (*runningListener, error) {
 		p, _ := parser.New(popts) // options validated above
 		return &handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: lc.Name}
 	}
-	l, err := listener.Listen(lcfg, newHandler, &c.sock, d.log.With("listener", lc.Name))
+	l, err := listener.Listen(lcfg, newHandler, &c.sock, d.log)
 	if err != nil {
 		return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
 	}
@@ -108,6 +108,7 @@ func (d *Daemon) buildTable(cfg *config.Config, running map[string]*runningSink)
 	for i, sc := range cfg.Sinks {
 		names[i] = sc.Name
 		t.sinks[i] = running[sc.Name].runner
+		t.keepRaw = t.keepRaw || sc.Format == "raw"
 	}
 	r, err := router.New(cfg.RouterRoutes(), names)
 	if err != nil {

@@ -17,6 +17,9 @@ type table struct {
 	router *router.Router
 	sinks  []*sinks.Runner
 	routes []*atomic.Uint64
+	// keepRaw is set when some sink writes the raw format, the only reader
+	// of a parsed message's Raw.
+	keepRaw bool
 }
 
 // handler runs on the goroutine that read the frame: parse, route,
@@ -35,6 +38,8 @@ func (h *handler) HandleFrame(f *listener.Frame) {
 	h.c.received.Add(1)
 	h.c.bytes.Add(uint64(len(f.Data)))
 	h.totals.received.Add(1)
+	t := h.table.Load()
+	h.parser.SetKeepRaw(t.keepRaw)
 	m := h.parser.Parse(f.Data, f.Source, h.name, f.Received)
 	if !m.Parsed() {
 		h.c.parseErrors.Add(1)
@@ -42,7 +47,6 @@ func (h *handler) HandleFrame(f *listener.Frame) {
 	if m.NoPRI {
 		h.c.noPRI.Add(1)
 	}
-	t := h.table.Load()
 	t.router.Route(m, &h.dec)
 	switch {
 	case len(h.dec.Routes) == 0 && !m.Parsed():

@@ -63,7 +63,9 @@ type Message struct {
 	// Text is the free-form MSG part.
 	Text string
 
-	// Raw is the frame exactly as received, framing removed.
+	// Raw is the frame exactly as received, framing removed. It is always
+	// set for unparsed messages; for parsed ones it may be nil when no sink
+	// asked for the raw format (see parser.SetKeepRaw).
 	Raw []byte
 	// Format is rfc5424, rfc3164, or unparsed when ParseError is set.
 	Format Format

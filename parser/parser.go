@@ -54,11 +54,21 @@ type Parser struct {
 	// with; fixed holds a frame rewritten by normalize. Both are reused.
 	withPRI []byte
 	fixed   []byte
+
+	// keepRaw says whether parsed messages keep a copy of their frame in
+	// Raw; unparsed ones always do. See SetKeepRaw.
+	keepRaw bool
 }
+
+// SetKeepRaw chooses whether parsed messages carry Raw (the default) or
+// leave it nil. Only the raw output format reads Raw of a parsed message,
+// so the daemon turns it off when no sink uses that format: one copy of
+// every frame less on the hot path. Unparsed messages always keep Raw.
+func (p *Parser) SetKeepRaw(keep bool) { p.keepRaw = keep }
 
 // New returns a Parser for opts. An unknown Format is an error.
 func New(opts Options) (*Parser, error) {
-	p := &Parser{loc: opts.Location, now: opts.Now}
+	p := &Parser{loc: opts.Location, now: opts.Now, keepRaw: true}
 	switch opts.Format {
 	case "", "auto":
 		p.format = formatAuto
@@ -100,15 +110,17 @@ func New(opts Options) (*Parser, error) {
 func (p *Parser) Parse(data []byte, src netip.AddrPort, listener string, received time.Time) (m *message.Message) {
 	m = &message.Message{
 		Received: received,
-		Raw:      append([]byte(nil), data...),
 		Source:   src,
 		Listener: listener,
 	}
 	defer func() {
 		// A bug here or in go-syslog must cost one frame, not the daemon.
 		if r := recover(); r != nil {
-			*m = message.Message{Received: received, Raw: m.Raw, Source: src, Listener: listener}
+			*m = message.Message{Received: received, Source: src, Listener: listener}
 			unparsed(m, data, -1, fmt.Sprintf("%s: %v", errPanic, r))
+		}
+		if p.keepRaw || m.Format == message.Unparsed {
+			m.Raw = append([]byte(nil), data...)
 		}
 	}()
 

@@ -193,3 +193,23 @@ func TestParsersIndependent(t *testing.T) {
 type parseFailure struct{ frame, reason string }
 
 func (e *parseFailure) Error() string { return "parse " + e.frame + ": " + e.reason }
+
+// TestKeepRaw checks that turning Raw off spares parsed messages only:
+// unparsed frames always keep their bytes.
+func TestKeepRaw(t *testing.T) {
+	p := newTestParser(t, "")
+	p.SetKeepRaw(false)
+	parsed := p.Parse([]byte("<13>Oct 11 22:14:15 host app: hi"), goldenSrc, "test", goldenReceived)
+	if !parsed.Parsed() || parsed.Raw != nil {
+		t.Errorf("parsed message: format %v, Raw %q; want parsed with nil Raw", parsed.Format, parsed.Raw)
+	}
+	bad := p.Parse([]byte("<192>x"), goldenSrc, "test", goldenReceived)
+	if bad.Parsed() || string(bad.Raw) != "<192>x" {
+		t.Errorf("unparsed message: format %v, Raw %q; want unparsed with Raw", bad.Format, bad.Raw)
+	}
+	p.SetKeepRaw(true)
+	again := p.Parse([]byte("<13>Oct 11 22:14:15 host app: hi"), goldenSrc, "test", goldenReceived)
+	if string(again.Raw) != "<13>Oct 11 22:14:15 host app: hi" {
+		t.Errorf("Raw after SetKeepRaw(true) = %q", again.Raw)
+	}
+}
