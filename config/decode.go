@@ -10,6 +10,8 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+
+	"syslogd/router"
 )
 
 // EnvPrefix prefixes environment overrides: SYSLOGD_STATS_ADDRESS sets
@@ -109,7 +111,7 @@ func hook(_, to reflect.Type, data any) (any, error) {
 		}
 		return d, nil
 	case prefixType:
-		return parsePrefix(s)
+		return router.ParsePrefix(s)
 	}
 	return data, nil
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"syslogd/router"
 )
 
 var (
@@ -51,7 +53,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		if _, err := parsePrefix(s); err != nil {
+		if _, err := router.ParsePrefix(s); err != nil {
 			w.r.structural(n, path, err.Error())
 			return nil, false
 		}
@@ -211,28 +213,4 @@ func describe(n *yaml.Node) string {
 		return describe(n.Alias)
 	}
 	return fmt.Sprintf("%q", n.Value)
-}
-
-// parsePrefix accepts a CIDR or a plain IP (as a /32 or /128). IPv4-mapped
-// IPv6 forms are unmapped, as senders are, so they compare as IPv4.
-func parsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("invalid CIDR %q", s)
-		}
-		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
-			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
-		}
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("invalid IP or CIDR %q", s)
-	}
-	if a.Zone() != "" {
-		return netip.Prefix{}, fmt.Errorf("invalid IP %q: zones are not supported", s)
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }

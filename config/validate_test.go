@@ -85,8 +85,8 @@ func TestStructuralProblems(t *testing.T) {
 			`1:19: shutdown_timeout: invalid duration "10" (want e.g. 30s or 5m)`,
 		}},
 		{"allowed_sources", "listeners: [{name: u, protocol: udp, address: \":0\", allowed_sources: [10.0.0.0/8, 10.1.2.3, \"::1\", 300.1.1.1, 10.0.0.0/33]}]\n" + okSinks + okRoutes, []string{
-			`1:100: listeners[0].allowed_sources[3]: invalid IP or CIDR "300.1.1.1"`,
-			`1:111: listeners[0].allowed_sources[4]: invalid CIDR "10.0.0.0/33"`,
+			`1:100: listeners[0].allowed_sources[3]: bad IP or CIDR: ParseAddr("300.1.1.1"): IPv4 field has value >255`,
+			`1:111: listeners[0].allowed_sources[4]: bad CIDR: netip.ParsePrefix("10.0.0.0/33"): prefix length out of range`,
 		}},
 		{"duplicate key", "listeners:\n  - name: u\n    protocol: udp\n    address: \":0\"\n    protocol: tcp\n" + okSinks + okRoutes, []string{
 			`5:5: listeners[0].protocol: duplicate key "protocol" (first at line 3)`,

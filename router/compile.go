@@ -63,7 +63,7 @@ func (c *compiler) match(m *Match) matcher {
 	cm.hostnames = c.globs("match.hostname", m.Hostname, true)
 	cm.appNames = c.globs("match.app_name", m.AppName, false)
 	for i, s := range m.Source {
-		p, err := parseSource(s)
+		p, err := ParsePrefix(s)
 		if err != nil {
 			c.fail(index("match.source", i), err)
 			continue
@@ -100,9 +100,10 @@ func (c *compiler) globs(field string, patterns []string, fold bool) []glob {
 	return out
 }
 
-// parseSource accepts a CIDR or a single address. v4-mapped IPv6 forms
-// are unmapped because senders are unmapped before comparison.
-func parseSource(s string) (netip.Prefix, error) {
+// ParsePrefix accepts a CIDR or a single address (as a /32 or /128).
+// v4-mapped IPv6 forms are unmapped because senders are unmapped before
+// comparison. Config uses it for allowed_sources too, so both agree.
+func ParsePrefix(s string) (netip.Prefix, error) {
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
