@@ -24,7 +24,7 @@ test-deps:
 	./scripts/test-deps.sh
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./listener ./parser ./router ./sinks/...
+	$(GO) test -run '^$$' -bench . -benchmem ./listener ./parser ./router ./sinks/... ./daemon
 
 # bench-e2e drives loggen at syslogd, rsyslog and syslog-ng on loopback and
 # reports msgs/s and CPU-seconds per million messages (installs packages).
