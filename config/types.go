@@ -67,6 +67,15 @@ type Sink struct {
 
 	Socket    string `yaml:"socket" mapstructure:"socket" sink:"journald"`
 	Namespace string `yaml:"namespace" mapstructure:"namespace" sink:"journald"`
+	// Fields are static journal fields added to every entry.
+	Fields []JournalField `yaml:"fields" mapstructure:"fields" sink:"journald"`
+}
+
+// JournalField is one static journal field: a list of {name, value}
+// rather than a map, because viper would lowercase the map keys.
+type JournalField struct {
+	Name  string `yaml:"name" mapstructure:"name"`
+	Value string `yaml:"value" mapstructure:"value"`
 }
 
 // Route is one ordered routing rule; see router.Route for the semantics.

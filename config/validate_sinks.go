@@ -33,6 +33,7 @@ func checkSinks(ss []Sink, r *reporter) []string {
 			if s.Socket != "" && s.Namespace != "" {
 				r.at(p+".namespace", "socket and namespace are mutually exclusive")
 			}
+			checkJournaldSink(r, s, p)
 		}
 	}
 	checkNames(r, "sinks", "sink", names)

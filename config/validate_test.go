@@ -266,6 +266,32 @@ func TestSinkProblems(t *testing.T) {
 		{"journald", s(`{name: f, type: journald, socket: /run/systemd/journal/socket, namespace: x}`), []string{
 			`2:79: sinks[0].namespace: socket and namespace are mutually exclusive`,
 		}},
+		{"journald valid", s(
+			`{name: f, type: journald, socket: /run/systemd/journal/socket, fields: [{name: SYSLOGD_SITE, value: fra1}, {name: MESSAGE_ID, value: ""}]}`,
+			`{name: b, type: journald, namespace: "audit-1.x:y", fields: [{name: N9, value: 5}]}`,
+		), nil},
+		{"journald socket and namespace", s(`{name: f, type: journald, socket: run/j.sock}`, `{name: b, type: journald, namespace: "a/b"}`,
+			`{name: c, type: journald, namespace: .hidden}`), []string{
+			`2:39: sinks[0].socket: socket "run/j.sock" must be an absolute path`,
+			`3:42: sinks[1].namespace: invalid namespace "a/b" (use letters, digits, '_', '-', '.', ':', not starting with '.', at most 128)`,
+			`4:42: sinks[2].namespace: invalid namespace ".hidden" (use letters, digits, '_', '-', '.', ':', not starting with '.', at most 128)`,
+		}},
+		{"journald field names", "sinks:\n  - name: f\n    type: journald\n    fields:\n" +
+			"      - {name: lower, value: x}\n      - {name: _PID, value: x}\n      - {name: 9LIVES, value: x}\n" +
+			"      - {name: PRIORITY, value: \"0\"}\n      - {name: SD_ORIGIN_IP, value: x}\n      - {name: \"X=1\\nPRIORITY\", value: x}\n" +
+			"      - {name: " + strings.Repeat("A", 65) + ", value: x}\n      - {value: x}\n" + okListeners + okRoutes, []string{
+			`5:16: sinks[0].fields[0].name: invalid field name "lower" (use A-Z, 0-9 and _)`,
+			`6:16: sinks[0].fields[1].name: field name "_PID" starts with '_' (reserved for journald's trusted fields)`,
+			`7:16: sinks[0].fields[2].name: field name "9LIVES" starts with a digit`,
+			`8:16: sinks[0].fields[3].name: field name "PRIORITY" is set by the sink from each message`,
+			`9:16: sinks[0].fields[4].name: field name "SD_ORIGIN_IP" uses the SD_ prefix reserved for structured data`,
+			`10:16: sinks[0].fields[5].name: invalid field name "X=1\nPRIORITY" (use A-Z, 0-9 and _)`,
+			`11:16: sinks[0].fields[6].name: field name "` + strings.Repeat("A", 65) + `" is longer than 64 characters`,
+			`12:9: sinks[0].fields[7].name: required`,
+		}},
+		{"journald fields on another type", s(`{name: f, type: file, path: x.log, fields: [{name: A, value: b}]}`), []string{
+			`2:40: sinks[0].fields: key "fields" is not valid for a file sink`,
+		}},
 		{"keys of another type", "sinks:\n  - name: f\n    type: file\n    path: x.log\n    url: nats://x\n    socket: /s\n" +
 			"  - name: j\n    type: journald\n    format: json\n    path: x\n" + okListeners + okRoutes, []string{
 			`5:5: sinks[0].url: key "url" is not valid for a file sink`,

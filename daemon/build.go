@@ -13,6 +13,7 @@ import (
 	"syslogd/sinks"
 	"syslogd/sinks/file"
 	"syslogd/sinks/format"
+	"syslogd/sinks/journald"
 )
 
 // runningSink is a runner with the config it was built from, so a reload
@@ -42,6 +43,14 @@ func newSink(sc config.Sink, log *slog.Logger) (sinks.Sink, error) {
 		}
 		return file.New(file.Config{
 			Name: sc.Name, Path: tmpl, Format: f, FSync: sc.FSync, MaxOpenFiles: sc.MaxOpenFiles,
+		}, log)
+	case "journald":
+		fields := make([]journald.Field, len(sc.Fields))
+		for i, f := range sc.Fields {
+			fields[i] = journald.Field{Name: f.Name, Value: f.Value}
+		}
+		return journald.New(journald.Config{
+			Name: sc.Name, Socket: sc.Socket, Namespace: sc.Namespace, Fields: fields,
 		}, log)
 	default:
 		return nil, fmt.Errorf("sink %s: type %q is not available in this build", sc.Name, sc.Type)
