@@ -128,7 +128,7 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 		maxOpen:    cfg.MaxOpenFiles,
 		base:       base,
 		unsafePath: filepath.Join(base, unsafeName),
-		log:        log.With("sink", cfg.Name),
+		log:        log, // the caller names the sink in log
 		files:      make(map[string]*entry),
 	}, nil
 }
