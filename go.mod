@@ -6,6 +6,7 @@ require (
 	github.com/leodido/go-syslog/v4 v4.5.0
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
+	github.com/nsqio/go-diskqueue v1.1.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/spf13/viper v1.21.0
 	go.yaml.in/yaml/v3 v3.0.6

@@ -15,6 +15,9 @@ const (
 	DefaultQueueSize       = 10000
 	DefaultBatchSize       = 512
 	DefaultMaxOpenFiles    = 256
+	DefaultSpoolDir        = "spool" // relative to the working directory
+	DefaultSpoolMaxBytes   = 1 << 30
+	DefaultMaxPending      = 1024
 )
 
 func applyDefaults(c *Config, ix *index) {
@@ -46,6 +49,14 @@ func applyDefaults(c *Config, ix *index) {
 			def(ix, p+".max_open_files", &s.MaxOpenFiles, DefaultMaxOpenFiles)
 		case "nats":
 			def(ix, p+".format", &s.Format, "json")
+			def(ix, p+".mode", &s.Mode, "jetstream")
+			def(ix, p+".spool_dir", &s.SpoolDir, DefaultSpoolDir)
+			def(ix, p+".spool_max_bytes", &s.SpoolMaxBytes, DefaultSpoolMaxBytes)
+			def(ix, p+".max_pending", &s.MaxPending, DefaultMaxPending)
+			if s.Stream != nil {
+				def(ix, p+".stream.storage", &s.Stream.Storage, "file")
+				def(ix, p+".stream.replicas", &s.Stream.Replicas, 1)
+			}
 		}
 	}
 }

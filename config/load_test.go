@@ -62,7 +62,8 @@ routes: [{name: r, sinks: [f, n, j]}]
 	}
 	wantS := []Sink{
 		{Name: "f", Type: "file", WhenFull: "block", QueueSize: 10000, BatchSize: 512, Path: "x.log", Format: "rfc3164", FSync: "never", MaxOpenFiles: 256},
-		{Name: "n", Type: "nats", WhenFull: "block", QueueSize: 10000, BatchSize: 512, Format: "json", URL: "nats://x", Subject: "s"},
+		{Name: "n", Type: "nats", WhenFull: "block", QueueSize: 10000, BatchSize: 512, Format: "json", URL: StringList{"nats://x"}, Subject: "s",
+			Mode: "jetstream", SpoolDir: "spool", SpoolMaxBytes: 1 << 30, MaxPending: 1024},
 		{Name: "j", Type: "journald", WhenFull: "block", QueueSize: 10000, BatchSize: 512},
 	}
 	if !reflect.DeepEqual(c.Sinks, wantS) {

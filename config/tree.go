@@ -13,8 +13,9 @@ import (
 )
 
 var (
-	durationType = reflect.TypeFor[time.Duration]()
-	prefixType   = reflect.TypeFor[netip.Prefix]()
+	durationType   = reflect.TypeFor[time.Duration]()
+	prefixType     = reflect.TypeFor[netip.Prefix]()
+	stringListType = reflect.TypeFor[StringList]()
 )
 
 // walker checks the yaml.Node tree against the Go types by reflection
@@ -58,6 +59,9 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) (any, bool) {
 			return nil, false
 		}
 		return s, true
+	case t == stringListType && n.Kind == yaml.ScalarNode:
+		s, ok := w.scalar(n, path, "a string or a list")
+		return []any{s}, ok
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

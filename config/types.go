@@ -62,8 +62,21 @@ type Sink struct {
 	FSync        string `yaml:"fsync" mapstructure:"fsync" sink:"file"` // never | batch
 	MaxOpenFiles int    `yaml:"max_open_files" mapstructure:"max_open_files" sink:"file"`
 
-	URL     string `yaml:"url" mapstructure:"url" sink:"nats"`
-	Subject string `yaml:"subject" mapstructure:"subject" sink:"nats"` // template
+	URL           StringList  `yaml:"url" mapstructure:"url" sink:"nats"`         // one or a list
+	Subject       string      `yaml:"subject" mapstructure:"subject" sink:"nats"` // template
+	Mode          string      `yaml:"mode" mapstructure:"mode" sink:"nats"`       // core | jetstream
+	User          string      `yaml:"user" mapstructure:"user" sink:"nats"`
+	Password      string      `yaml:"password" mapstructure:"password" sink:"nats"`
+	Token         string      `yaml:"token" mapstructure:"token" sink:"nats"`
+	CredsFile     string      `yaml:"creds_file" mapstructure:"creds_file" sink:"nats"`
+	NKeyFile      string      `yaml:"nkey_file" mapstructure:"nkey_file" sink:"nats"`
+	CAFile        string      `yaml:"ca_file" mapstructure:"ca_file" sink:"nats"`
+	CertFile      string      `yaml:"cert_file" mapstructure:"cert_file" sink:"nats"`
+	KeyFile       string      `yaml:"key_file" mapstructure:"key_file" sink:"nats"`
+	SpoolDir      string      `yaml:"spool_dir" mapstructure:"spool_dir" sink:"nats"`
+	SpoolMaxBytes int         `yaml:"spool_max_bytes" mapstructure:"spool_max_bytes" sink:"nats"`
+	MaxPending    int         `yaml:"max_pending" mapstructure:"max_pending" sink:"nats"` // unacknowledged publishes
+	Stream        *NATSStream `yaml:"stream" mapstructure:"stream" sink:"nats"`           // created when missing
 
 	Socket    string `yaml:"socket" mapstructure:"socket" sink:"journald"`
 	Namespace string `yaml:"namespace" mapstructure:"namespace" sink:"journald"`
@@ -76,6 +89,19 @@ type Sink struct {
 type JournalField struct {
 	Name  string `yaml:"name" mapstructure:"name"`
 	Value string `yaml:"value" mapstructure:"value"`
+}
+
+// StringList is a list of strings that a single string may stand for
+// ("url: nats://a" or "url: [nats://a, nats://b]").
+type StringList []string
+
+// NATSStream is the JetStream stream a nats sink creates if it is missing.
+type NATSStream struct {
+	Name     string        `yaml:"name" mapstructure:"name"`
+	Subjects []string      `yaml:"subjects" mapstructure:"subjects"` // default: subject's first token + ".>"
+	Storage  string        `yaml:"storage" mapstructure:"storage"`   // file | memory
+	Replicas int           `yaml:"replicas" mapstructure:"replicas"`
+	MaxAge   time.Duration `yaml:"max_age" mapstructure:"max_age"` // 0: no limit
 }
 
 // Route is one ordered routing rule; see router.Route for the semantics.

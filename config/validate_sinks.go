@@ -69,7 +69,8 @@ func checkFileSink(r *reporter, s *Sink, p string) {
 }
 
 func checkNATSSink(r *reporter, s *Sink, p string) {
-	required(r, p+".url", s.URL)
+	checkNATSURLs(r, s.URL, p)
+	checkNATSConnection(r, s, p)
 	if required(r, p+".subject", s.Subject) {
 		if reason := checkSubject(s.Subject); reason != "" {
 			r.at(p+".subject", reason)

@@ -263,6 +263,55 @@ func TestSinkProblems(t *testing.T) {
 			`6:53: sinks[4].subject: unknown placeholder {nope} (known: {hostname} {app_name} {proc_id} {msg_id} {facility} {severity} {listener} {source_ip} {date} {year} {month} {day} {hour})`,
 			`7:53: sinks[5].subject: subject "{hostname}" must start with a literal token (e.g. syslog.{facility})`,
 		}},
+		{"nats valid, every key", s(
+			`{name: f, type: nats, url: [nats://a:4222, "tls://b:4222"], subject: "syslog.{hostname}", mode: jetstream, user: u, password: p, ca_file: testdata/placeholder.pem, cert_file: testdata/placeholder.pem, key_file: testdata/placeholder.pem, spool_dir: /var/lib/syslogd/spool, spool_max_bytes: 1048576, max_pending: 64, stream: {name: SYSLOG, subjects: ["syslog.>", "audit.*.x"], storage: memory, replicas: 3, max_age: 72h}}`,
+			`{name: b, type: nats, url: nats://a, subject: s.x, mode: core, creds_file: testdata/placeholder.pem}`,
+			`{name: c, type: nats, url: nats://a, subject: s.x, token: t, stream: {name: S}}`,
+		), nil},
+		{"nats url", s(
+			`{name: f, type: nats, url: "http://x", subject: s}`,
+			`{name: b, type: nats, url: [nats://ok, "nats://", ""], subject: s}`,
+			`{name: c, type: nats, url: [], subject: s}`,
+		), []string{
+			`2:32: sinks[0].url: invalid url scheme "http" (want nats, tls, ws or wss)`,
+			`3:44: sinks[1].url[1]: invalid url "nats://" (want e.g. nats://host:4222)`,
+			`3:55: sinks[1].url[2]: empty url`,
+			`4:32: sinks[2].url: required`,
+		}},
+		{"nats mode, auth and files", s(
+			`{name: f, type: nats, url: nats://x, subject: s, mode: at_least_once, user: u, token: t}`,
+			`{name: b, type: nats, url: nats://x, subject: s, password: p, nkey_file: /nonexistent/seed.nk, cert_file: testdata/placeholder.pem}`,
+		), []string{
+			`2:60: sinks[0].mode: invalid value "at_least_once" (want core, jetstream)`,
+			`2:91: sinks[0].token: user and token are alternatives; use one way to authenticate`,
+			`3:64: sinks[1].password: password needs user`,
+			`3:78: sinks[1].nkey_file: cannot read file: open /nonexistent/seed.nk: no such file or directory`,
+			`3:111: sinks[1].cert_file: cert_file and key_file go together`,
+		}},
+		{"nats spool and pending", s(`{name: f, type: nats, url: nats://x, subject: s, spool_dir: "", spool_max_bytes: 0, max_pending: -1}`), []string{
+			`2:65: sinks[0].spool_dir: required`,
+			`2:86: sinks[0].spool_max_bytes: must be > 0`,
+			`2:102: sinks[0].max_pending: must be > 0`,
+		}},
+		{"nats stream", s(
+			`{name: f, type: nats, url: nats://x, subject: s, stream: {subjects: ["a..b", "a.>.b", "a.b*", "a b"], storage: disk, replicas: 7, max_age: -1h}}`,
+			`{name: b, type: nats, url: nats://x, subject: s, mode: core, stream: {name: "my.stream"}}`,
+		), []string{
+			`2:62: sinks[0].stream.name: required`,
+			`2:74: sinks[0].stream.subjects[0]: subject "a..b" has an empty token`,
+			`2:82: sinks[0].stream.subjects[1]: subject "a.>.b" has '>' before its last token`,
+			`2:91: sinks[0].stream.subjects[2]: subject "a.b*" has a wildcard inside token "b*"`,
+			`2:99: sinks[0].stream.subjects[3]: subject "a b" has whitespace`,
+			`2:116: sinks[0].stream.storage: invalid value "disk" (want file, memory)`,
+			`2:132: sinks[0].stream.replicas: must be 1 to 5`,
+			`2:144: sinks[0].stream.max_age: must be >= 0`,
+			`3:74: sinks[1].stream: a stream is only used in jetstream mode`,
+			`3:81: sinks[1].stream.name: invalid stream name "my.stream" (no whitespace, '.', '*', '>', '/' or '\')`,
+		}},
+		{"nats keys on a file sink", s(`{name: f, type: file, path: x.log, spool_dir: /s, stream: {name: S}}`), []string{
+			`2:40: sinks[0].spool_dir: key "spool_dir" is not valid for a file sink`,
+			`2:55: sinks[0].stream: key "stream" is not valid for a file sink`,
+		}},
 		{"journald", s(`{name: f, type: journald, socket: /run/systemd/journal/socket, namespace: x}`), []string{
 			`2:79: sinks[0].namespace: socket and namespace are mutually exclusive`,
 		}},

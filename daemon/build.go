@@ -30,7 +30,8 @@ type runningListener struct {
 }
 
 // newSink is the one table of concrete sinks: only the daemon imports them.
-func newSink(sc config.Sink, log *slog.Logger) (sinks.Sink, error) {
+// c are the sink's counters, for sinks that count for themselves (NATS).
+func newSink(sc config.Sink, log *slog.Logger, c *sinks.Counters) (sinks.Sink, error) {
 	switch sc.Type {
 	case "file":
 		tmpl, err := router.ParseTemplate(sc.Path, router.PathTemplate)
@@ -52,6 +53,8 @@ func newSink(sc config.Sink, log *slog.Logger) (sinks.Sink, error) {
 		return journald.New(journald.Config{
 			Name: sc.Name, Socket: sc.Socket, Namespace: sc.Namespace, Fields: fields,
 		}, log)
+	case "nats":
+		return newNATSSink(sc, log, c)
 	default:
 		return nil, fmt.Errorf("sink %s: type %q is not available in this build", sc.Name, sc.Type)
 	}
@@ -59,7 +62,7 @@ func newSink(sc config.Sink, log *slog.Logger) (sinks.Sink, error) {
 
 func (d *Daemon) startSink(sc config.Sink) (*runningSink, error) {
 	log := d.log.With("sink", sc.Name)
-	s, err := newSink(sc, log)
+	s, err := newSink(sc, log, d.reg.sink(sc.Name))
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,7 @@ var metricDefs = []metricDef{
 	{"syslogd_sink_retries_total", "Retried write attempts.", []string{"sink"}},
 	{"syslogd_sink_dropped_total", "Messages dropped by the sink.", []string{"sink", "reason"}},
 	{"syslogd_sink_queued", "Messages waiting in the sink queue.", []string{"sink"}},
+	{"syslogd_sink_spooled", "Messages in the sink's disk spool (NATS sinks).", []string{"sink"}},
 	{"syslogd_sink_connected", "1 when the sink's destination is reachable.", []string{"sink"}},
 	{"syslogd_config_reloads_total", "Successful reloads.", nil},
 	{"syslogd_config_reload_failures_total", "Rejected reloads.", nil},
@@ -99,6 +100,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			counter("syslogd_sink_dropped_total", float64(sc.Dropped(r)), name, r.String())
 		}
 		gauge("syslogd_sink_queued", float64(st.Queued), name)
+		if st.Spooled != nil {
+			gauge("syslogd_sink_spooled", float64(*st.Spooled), name)
+		}
 		connected := 0.0
 		if st.Connected {
 			connected = 1

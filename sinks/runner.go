@@ -82,6 +82,9 @@ type Runner struct {
 	sink Sink
 	c    *Counters
 	log  *slog.Logger
+	// selfCounting: the sink is a Spooler and keeps Written and
+	// Connected itself.
+	selfCounting bool
 
 	q        chan *message.Message
 	stopping chan struct{} // closed by Stop: drain and exit
@@ -111,7 +114,10 @@ func NewRunner(cfg RunnerConfig, s Sink, c *Counters, log *slog.Logger) *Runner 
 		abort:    cancel,
 	}
 	_, hasConn := s.(Connecter)
-	c.Connected.Store(!hasConn)
+	_, r.selfCounting = s.(Spooler)
+	if !r.selfCounting {
+		c.Connected.Store(!hasConn)
+	}
 	go r.run()
 	return r
 }
@@ -251,8 +257,10 @@ func (r *Runner) write(batch []*message.Message) {
 	for attempt := 1; ; attempt++ {
 		err := r.sink.Write(r.ctx, batch)
 		if err == nil {
-			r.c.Written.Add(n)
-			r.c.Connected.Store(true)
+			if !r.selfCounting {
+				r.c.Written.Add(n)
+				r.c.Connected.Store(true)
+			}
 			return
 		}
 		r.c.Failed.Add(n)
@@ -260,7 +268,7 @@ func (r *Runner) write(batch []*message.Message) {
 			r.c.drop(ReasonShutdownTimeout, n)
 			return
 		}
-		r.c.Connected.Store(false)
+		r.setConnected(false)
 		notConnected := errors.Is(err, ErrNotConnected)
 		if !notConnected && attempt >= r.cfg.MaxAttempts {
 			r.c.drop(ReasonSinkError, n)
@@ -291,10 +299,10 @@ func (r *Runner) connect(c Connecter) bool {
 	for {
 		err := c.Connect(r.ctx)
 		if err == nil {
-			r.c.Connected.Store(true)
+			r.setConnected(true)
 			return true
 		}
-		r.c.Connected.Store(false)
+		r.setConnected(false)
 		if backoff == r.cfg.BackoffMin {
 			r.log.Warn("connect failed, retrying", "error", err)
 		}
@@ -302,6 +310,13 @@ func (r *Runner) connect(c Connecter) bool {
 			return false
 		}
 		backoff = min(backoff*2, r.cfg.BackoffMax)
+	}
+}
+
+// setConnected records the connection state, unless the sink does.
+func (r *Runner) setConnected(v bool) {
+	if !r.selfCounting {
+		r.c.Connected.Store(v)
 	}
 }
 

@@ -36,6 +36,18 @@ type Reopener interface {
 	Reopen() error
 }
 
+// Spooler is implemented by sinks that keep what they cannot deliver yet
+// in a spool of their own (the NATS sink's disk spool). For such a sink
+// Write returning nil means the batch was taken over, published or
+// spooled, not that it was delivered; so the Runner leaves Written and
+// Connected to the sink, which updates the Counters it was given as
+// acknowledgements arrive and its connection comes and goes.
+type Spooler interface {
+	// Spooled returns the number of messages in the spool now. Safe for
+	// concurrent use.
+	Spooled() int64
+}
+
 // ErrNotConnected is returned (wrapped) by Write when the destination is
 // unreachable; the Runner reconnects before retrying.
 var ErrNotConnected = errors.New("not connected")

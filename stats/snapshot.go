@@ -56,6 +56,7 @@ type SinkStats struct {
 	Failed    uint64            `json:"failed"`
 	Dropped   uint64            `json:"dropped"`
 	Queued    int               `json:"queued"`
+	Spooled   *int64            `json:"spooled,omitempty"` // sinks with a spool (NATS) only
 	Connected bool              `json:"connected"`
 	Retries   uint64            `json:"retries"`
 	DroppedBy map[string]uint64 `json:"dropped_by_reason,omitempty"`

@@ -1,0 +1,137 @@
+package nats
+
+import (
+	"crypto/rand"
+	"net/netip"
+	"strconv"
+
+	natsgo "github.com/nats-io/nats.go"
+
+	"syslogd/message"
+	"syslogd/sinks/format"
+)
+
+// Header names set on every message, so consumers can filter and route on
+// them without parsing the payload.
+const (
+	HeaderFacility = "Syslog-Facility"
+	HeaderSeverity = "Syslog-Severity"
+	HeaderHostname = "Syslog-Hostname"
+	HeaderAppName  = "Syslog-App-Name"
+	HeaderSource   = "Syslog-Source"
+	HeaderListener = "Syslog-Listener"
+	// HeaderMsgID is JetStream's de-duplication header (JetStream mode only).
+	HeaderMsgID = natsgo.MsgIdHdr
+)
+
+// maxHeaderValue caps a header value taken from message content.
+const maxHeaderValue = 255
+
+// builder turns syslog messages into NATS messages. It is used by the
+// Runner's goroutine only.
+type builder struct {
+	subject  SubjectTemplate
+	format   format.Format
+	withID   bool   // set Nats-Msg-Id (JetStream)
+	idPrefix string // random per sink instance: IDs never repeat across runs
+	seq      uint64
+	scratch  []byte
+	strings  interner
+}
+
+func newBuilder(subject SubjectTemplate, f format.Format, withID bool) *builder {
+	return &builder{subject: subject, format: f, withID: withID, idPrefix: rand.Text()[:13] + "-",
+		strings: interner{m: make(map[string]string)}}
+}
+
+// appendPayload appends m's payload: the line format without its newline
+// (a NATS message needs no terminator), or for raw the frame's bytes as
+// they were received, unescaped, since a NATS payload may hold any byte.
+func (b *builder) appendPayload(dst []byte, m *message.Message) []byte {
+	if b.format == format.Raw {
+		return append(dst, m.Raw...)
+	}
+	dst = format.Append(dst, b.format, m)
+	return dst[:len(dst)-1]
+}
+
+// build fills dst with the NATS message for m and the given payload. h
+// and vals (headerValues long) are filled and attached; the caller decides
+// whether they are fresh or reused.
+func (b *builder) build(dst *natsgo.Msg, m *message.Message, data []byte, h natsgo.Header, vals []string) {
+	b.scratch = b.subject.Append(b.scratch[:0], m)
+	subject := b.strings.get(b.scratch)
+	n := 6
+	vals[0] = m.Facility.String()
+	vals[1] = m.Severity.String()
+	vals[2] = b.value(m.Hostname)
+	vals[3] = b.value(m.AppName)
+	vals[4] = b.source(m.Source)
+	vals[5] = b.value(m.Listener)
+	h[HeaderFacility] = vals[0:1:1]
+	h[HeaderSeverity] = vals[1:2:2]
+	h[HeaderHostname] = vals[2:3:3]
+	h[HeaderAppName] = vals[3:4:4]
+	h[HeaderSource] = vals[4:5:5]
+	h[HeaderListener] = vals[5:6:6]
+	if b.withID {
+		b.seq++
+		vals[n] = b.idPrefix + strconv.FormatUint(b.seq, 10)
+		h[HeaderMsgID] = vals[n : n+1 : n+1]
+	}
+	*dst = natsgo.Msg{Subject: subject, Header: h, Data: data}
+}
+
+// headerValues is how many values build fills.
+const headerValues = 7
+
+// value returns s fit for a header value: control characters (CR and LF
+// would end the header) become '_', and it is cut at maxHeaderValue bytes.
+// The common case, a clean value, is returned without copying.
+func (b *builder) value(s string) string {
+	clean := len(s) <= maxHeaderValue
+	for i := 0; clean && i < len(s); i++ {
+		clean = s[i] >= 0x20 && s[i] != 0x7f
+	}
+	if clean {
+		return s
+	}
+	b.scratch = append(b.scratch[:0], s[:min(len(s), maxHeaderValue)]...)
+	for i, c := range b.scratch {
+		if c < 0x20 || c == 0x7f {
+			b.scratch[i] = '_'
+		}
+	}
+	return b.strings.get(b.scratch)
+}
+
+// source returns the sender's IP as text, "" when unknown.
+func (b *builder) source(ap netip.AddrPort) string {
+	if !ap.IsValid() {
+		return ""
+	}
+	b.scratch = ap.Addr().Unmap().AppendTo(b.scratch[:0])
+	return b.strings.get(b.scratch)
+}
+
+// interner turns byte slices into strings, reusing the string made for
+// the same bytes before: subjects, sanitised hostnames and source
+// addresses repeat from message to message. It is bounded: when full it
+// starts afresh.
+type interner struct {
+	m map[string]string
+}
+
+const maxInterned = 4096
+
+func (in *interner) get(b []byte) string {
+	if s, ok := in.m[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	if len(in.m) >= maxInterned {
+		clear(in.m)
+	}
+	s := string(b)
+	in.m[s] = s
+	return s
+}
