@@ -186,11 +186,16 @@ type statsDoc struct {
 	Routes map[string]struct {
 		Matched uint64 `json:"matched"`
 	} `json:"routes"`
-	Sinks map[string]struct {
-		Written uint64 `json:"written"`
-		Dropped uint64 `json:"dropped"`
-		Queued  int    `json:"queued"`
-	} `json:"sinks"`
+	Sinks map[string]sinkStats `json:"sinks"`
+}
+
+// sinkStats is one sink's entry in /stats.
+type sinkStats struct {
+	Written   uint64 `json:"written"`
+	Dropped   uint64 `json:"dropped"`
+	Queued    int    `json:"queued"`
+	Spooled   *int64 `json:"spooled"` // NATS sinks only
+	Connected bool   `json:"connected"`
 }
 
 func (p *proc) getStats() statsDoc {

@@ -115,45 +115,10 @@ func streamPayloads(t *testing.T, url string) []jetstream.Msg {
 	return out
 }
 
-// busStats is the NATS sink's entry in /stats.
-type busStats struct {
-	Written   uint64 `json:"written"`
-	Dropped   uint64 `json:"dropped"`
-	Queued    int    `json:"queued"`
-	Spooled   *int64 `json:"spooled"`
-	Connected bool   `json:"connected"`
-}
-
-func (p *proc) bus() busStats {
+// waitBus waits until the NATS sink "bus" satisfies cond.
+func (p *proc) waitBus(what string, cond func(sinkStats) bool) sinkStats {
 	p.t.Helper()
-	resp, err := http.Get("http://" + p.stats + "/stats")
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var doc struct {
-		Sinks map[string]busStats `json:"sinks"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		p.t.Fatal(err)
-	}
-	return doc.Sinks["bus"]
-}
-
-// waitBus polls /stats (there is no event to wait on) until cond holds.
-func (p *proc) waitBus(what string, cond func(busStats) bool) busStats {
-	p.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		b := p.bus()
-		if cond(b) {
-			return b
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("timed out waiting for %s; bus %+v\n%s", what, b, p.logs.all.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return p.waitStats(what, func(s statsDoc) bool { return cond(s.Sinks["bus"]) }).Sinks["bus"]
 }
 
 // TestNATSEndToEnd: logger over TCP → syslogd → JetStream, read back with
@@ -164,7 +129,7 @@ func TestNATSEndToEnd(t *testing.T) {
 	tcp := p.addrs["tcp"]
 	logger(t, tcp, "-T", "--octet-count", "--rfc5424", "-t", "web.app", "-p", "local3.err", "hello over octet counting")
 	logger(t, tcp, "-T", "--rfc3164", "-t", "sshd", "-p", "authpriv.warning", "Failed password for root")
-	b := p.waitBus("2 messages acknowledged", func(b busStats) bool { return b.Written == 2 })
+	b := p.waitBus("2 messages acknowledged", func(b sinkStats) bool { return b.Written == 2 })
 	if !b.Connected || b.Spooled == nil || *b.Spooled != 0 {
 		t.Errorf("bus stats: %+v", b)
 	}
@@ -217,7 +182,7 @@ func TestNATSSpoolAcrossRestart(t *testing.T) {
 
 	p := start(t, fmt.Sprintf(natsConfig, e.url()))
 	logger(t, p.addrs["tcp"], "-T", "--octet-count", "--rfc5424", "-t", "app", "-f", input)
-	b := p.waitBus("the spool to hold every message", func(b busStats) bool { return b.Spooled != nil && *b.Spooled == n })
+	b := p.waitBus("the spool to hold every message", func(b sinkStats) bool { return b.Spooled != nil && *b.Spooled == n })
 	if b.Connected || b.Written != 0 || b.Dropped != 0 {
 		t.Errorf("while NATS is down: %+v, want connected=false, written=0, dropped=0", b)
 	}
@@ -233,12 +198,12 @@ func TestNATSSpoolAcrossRestart(t *testing.T) {
 	}
 
 	p2 := startFile(t, p.dir, p.cfg)
-	b = p2.waitBus("the spool reopened", func(b busStats) bool { return b.Spooled != nil && *b.Spooled == n })
+	b = p2.waitBus("the spool reopened", func(b sinkStats) bool { return b.Spooled != nil && *b.Spooled == n })
 	if b.Connected {
 		t.Error("connected=true with NATS still down")
 	}
 	e.start()
-	p2.waitBus("the spool replayed", func(b busStats) bool { return b.Written == n && *b.Spooled == 0 && b.Connected })
+	p2.waitBus("the spool replayed", func(b sinkStats) bool { return b.Written == n && *b.Spooled == 0 && b.Connected })
 	p2.stop()
 
 	got := streamPayloads(t, e.url())
@@ -290,7 +255,7 @@ func TestNATSReload(t *testing.T) {
 	e := runNATS(t)
 	p := start(t, fmt.Sprintf(natsConfig, e.url()))
 	logger(t, p.addrs["tcp"], "-T", "--octet-count", "-t", "app", "before the reload")
-	p.waitBus("first message", func(b busStats) bool { return b.Written == 1 })
+	p.waitBus("first message", func(b sinkStats) bool { return b.Written == 1 })
 	cfg, err := os.ReadFile(p.cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +267,7 @@ func TestNATSReload(t *testing.T) {
 	p.signal(sighup)
 	p.waitLog("configuration reloaded")
 	logger(t, p.addrs["tcp"], "-T", "--octet-count", "-t", "app", "after the reload")
-	p.waitBus("second message", func(b busStats) bool { return b.Written == 2 && b.Connected })
+	p.waitBus("second message", func(b sinkStats) bool { return b.Written == 2 && b.Connected })
 	p.stop()
 	if got := streamPayloads(t, e.url()); len(got) != 2 {
 		t.Errorf("stream holds %d messages, want 2", len(got))
