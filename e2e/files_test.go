@@ -150,3 +150,29 @@ func TestReloadKeepsOldConfigOnError(t *testing.T) {
 	}
 	p.stop()
 }
+
+// TestSIGUSR1ReopensFiles follows logrotate: rename the file, send USR1,
+// and the next message lands in a new file while the old one keeps its
+// lines.
+func TestSIGUSR1ReopensFiles(t *testing.T) {
+	p := start(t, baseConfig)
+	tcp := p.addrs["tcp"]
+	logger(t, tcp, "-T", "--rfc3164", "-t", "rot", "before rotation")
+	p.waitStats("first line", func(s statsDoc) bool { return s.Sinks["hosts"].Written == 1 })
+	path := findOne(t, filepath.Join(p.dir, "log", "*", "rot.log"))
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	p.signal(sigusr1)
+	p.waitLog("files reopened")
+	logger(t, tcp, "-T", "--rfc3164", "-t", "rot", "after rotation")
+	p.waitStats("second line", func(s statsDoc) bool { return s.Sinks["hosts"].Written == 2 })
+	old, cur := readFile(t, path+".1"), readFile(t, path)
+	if !strings.Contains(old, "before rotation") || strings.Contains(old, "after rotation") {
+		t.Errorf("rotated file = %q", old)
+	}
+	if !strings.Contains(cur, "after rotation") || strings.Contains(cur, "before rotation") {
+		t.Errorf("new file = %q", cur)
+	}
+	p.stop()
+}

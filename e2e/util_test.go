@@ -6,7 +6,10 @@ import (
 	"syscall"
 )
 
-const sighup = syscall.SIGHUP
+const (
+	sighup  = syscall.SIGHUP
+	sigusr1 = syscall.SIGUSR1
+)
 
 func runBinary(args ...string) (string, error) {
 	out, err := exec.Command(binary, args...).CombinedOutput()
