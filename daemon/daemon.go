@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -30,8 +31,14 @@ type Daemon struct {
 	totals  totals
 	table   atomic.Pointer[table]
 	ready   atomic.Bool
+	stats   *stats.Server
 
-	mu        sync.Mutex // guards everything below
+	// opMu serialises the long operations (start, Reload, Reopen,
+	// Shutdown), which may take a drain deadline; mu guards the fields below
+	// for short reads such as /stats, so stats stay live during a drain.
+	// Writers hold both.
+	opMu      sync.Mutex
+	mu        sync.Mutex
 	cfg       *config.Config
 	loadedAt  time.Time
 	reloads   uint64
@@ -39,7 +46,6 @@ type Daemon struct {
 	lastError string
 	sinks     map[string]*runningSink
 	listeners map[string]*runningListener
-	stats     *stats.Server
 	stopped   bool
 }
 
@@ -61,9 +67,9 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*D
 		d.stats = s
 		log.Info("stats listening", "address", s.Addr().String())
 	}
-	d.mu.Lock()
+	d.opMu.Lock()
 	err := d.apply(cfg, cfg.ShutdownTimeout)
-	d.mu.Unlock()
+	d.opMu.Unlock()
 	if err != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
@@ -78,21 +84,23 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*D
 // Reload applies cfg. A config that cannot be applied is rejected, counted
 // and logged; the running one stays in place.
 func (d *Daemon) Reload(cfg *config.Config) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.opMu.Lock()
+	defer d.opMu.Unlock()
 	if d.stopped {
 		return errors.New("daemon is shutting down")
 	}
 	running := d.cfg.Stats.Address
 	if err := d.apply(cfg, d.cfg.ShutdownTimeout); err != nil {
-		d.RecordReloadFailureLocked(err)
+		d.RecordReloadFailure(err)
 		return err
 	}
 	if cfg.Stats.Address != running {
 		d.log.Warn("stats.address changes need a restart", "running", running)
 	}
+	d.mu.Lock()
 	d.reloads++
 	d.lastError = ""
+	d.mu.Unlock()
 	d.log.Info("configuration reloaded", "config", cfg.File)
 	return nil
 }
@@ -102,11 +110,6 @@ func (d *Daemon) Reload(cfg *config.Config) error {
 func (d *Daemon) RecordReloadFailure(err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.RecordReloadFailureLocked(err)
-}
-
-// RecordReloadFailureLocked is RecordReloadFailure with d.mu held.
-func (d *Daemon) RecordReloadFailureLocked(err error) {
 	d.failures++
 	d.lastError = err.Error()
 	d.log.Error("reload rejected, previous configuration keeps running", "error", err)
@@ -114,6 +117,7 @@ func (d *Daemon) RecordReloadFailureLocked(err error) {
 
 // apply moves the daemon to cfg: new or changed sinks first, then the
 // routing table, then listeners; unchanged parts keep running untouched.
+// The caller holds opMu.
 func (d *Daemon) apply(cfg *config.Config, drain time.Duration) error {
 	next := make(map[string]*runningSink, len(cfg.Sinks))
 	var started []*runningSink
@@ -150,31 +154,36 @@ func (d *Daemon) apply(cfg *config.Config, drain time.Duration) error {
 		rollback()
 		return err
 	}
+	var retired []*runningSink
+	for name, s := range d.sinks {
+		if next[name] != s {
+			retired = append(retired, s)
+		}
+	}
+	d.mu.Lock()
+	d.sinks = next
+	d.cfg = cfg
+	d.loadedAt = time.Now()
+	d.mu.Unlock()
 	// Runners no longer referenced drain while the new table is live;
 	// handlers that still hold the old table are waited for by Stop.
 	ctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
-	for name, s := range d.sinks {
-		if next[name] != s {
-			if err := s.runner.Stop(ctx); err != nil {
-				d.log.Warn("stopping replaced sink", "sink", name, "error", err)
-			}
+	for _, s := range retired {
+		if err := s.runner.Stop(ctx); err != nil {
+			d.log.Warn("stopping replaced sink", "sink", s.cfg.Name, "error", err)
 		}
 	}
-	d.sinks = next
-	d.cfg = cfg
-	d.loadedAt = time.Now()
 	return nil
 }
 
 // applyListeners closes removed or changed listeners and binds new ones. If
 // a bind fails, the new ones are closed and the closed old ones rebound.
+// The caller holds opMu.
 func (d *Daemon) applyListeners(cfg *config.Config) error {
 	next := make(map[string]*runningListener, len(cfg.Listeners))
 	var closed []*runningListener
-	want := map[string]bool{}
 	for _, lc := range cfg.Listeners {
-		want[lc.Name] = true
 		if old, ok := d.listeners[lc.Name]; ok && sameListener(old.cfg, lc) {
 			next[lc.Name] = old
 		}
@@ -197,27 +206,33 @@ func (d *Daemon) applyListeners(cfg *config.Config) error {
 			for _, o := range opened {
 				_ = o.l.Close(ctx)
 			}
+			restored := maps.Clone(d.listeners)
 			for _, c := range closed {
 				if r, rerr := d.startListener(c.cfg); rerr == nil {
-					d.listeners[c.cfg.Name] = r
+					restored[c.cfg.Name] = r
 				} else {
-					delete(d.listeners, c.cfg.Name)
+					delete(restored, c.cfg.Name)
 					d.log.Error("could not restore listener after failed reload", "listener", c.cfg.Name, "error", rerr)
 				}
 			}
+			d.mu.Lock()
+			d.listeners = restored
+			d.mu.Unlock()
 			return err
 		}
 		next[lc.Name] = l
 		opened = append(opened, l)
 	}
+	d.mu.Lock()
 	d.listeners = next
+	d.mu.Unlock()
 	return nil
 }
 
 // Reopen asks every sink that holds files to reopen them (SIGUSR1).
 func (d *Daemon) Reopen() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.opMu.Lock()
+	defer d.opMu.Unlock()
 	for name, s := range d.sinks {
 		if r, ok := s.runner.Sink().(sinks.Reopener); ok {
 			if err := r.Reopen(); err != nil {
@@ -233,12 +248,14 @@ func (d *Daemon) Reopen() {
 // shutdown_timeout. Idempotent.
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.ready.Store(false)
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.opMu.Lock()
+	defer d.opMu.Unlock()
 	if d.stopped {
 		return nil
 	}
+	d.mu.Lock()
 	d.stopped = true
+	d.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, l := range d.listeners {
 		wg.Go(func() { _ = l.l.Close(ctx) })
