@@ -4,7 +4,6 @@
 set -eu
 need=""
 command -v logger >/dev/null 2>&1 || need="$need bsdutils"
-command -v make >/dev/null 2>&1 || need="$need make"
 # The journald sink tests run a private systemd-journald namespace; they
 # need root, so systemd is only installed when we are root (else they skip).
 if [ "$(id -u)" = 0 ] && { [ ! -x /lib/systemd/systemd-journald ] || ! command -v journalctl >/dev/null 2>&1; }; then
