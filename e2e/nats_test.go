@@ -127,7 +127,10 @@ func TestNATSEndToEnd(t *testing.T) {
 	e := runNATS(t)
 	p := start(t, fmt.Sprintf(natsConfig, e.url()))
 	tcp := p.addrs["tcp"]
+	// Two logger runs are two connections, which syslogd serves
+	// concurrently: wait for the first so the stream order is known.
 	logger(t, tcp, "-T", "--octet-count", "--rfc5424", "-t", "web.app", "-p", "local3.err", "hello over octet counting")
+	p.waitBus("1 message acknowledged", func(b sinkStats) bool { return b.Written == 1 })
 	logger(t, tcp, "-T", "--rfc3164", "-t", "sshd", "-p", "authpriv.warning", "Failed password for root")
 	b := p.waitBus("2 messages acknowledged", func(b sinkStats) bool { return b.Written == 2 })
 	if !b.Connected || b.Spooled == nil || *b.Spooled != 0 {

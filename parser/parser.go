@@ -54,6 +54,10 @@ type Parser struct {
 	// with; fixed holds a frame rewritten by normalize. Both are reused.
 	withPRI []byte
 	fixed   []byte
+	// lifted holds an RFC 5424 frame with its timestamp taken out (see
+	// liftTimestamp); noLift turns that off, for the differential tests.
+	lifted []byte
+	noLift bool
 
 	// keepRaw says whether parsed messages keep a copy of their frame in
 	// Raw; unparsed ones always do. See SetKeepRaw.

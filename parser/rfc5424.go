@@ -2,6 +2,7 @@ package parser
 
 import (
 	"strings"
+	"time"
 
 	"github.com/leodido/go-syslog/v4/rfc5424"
 
@@ -16,7 +17,18 @@ const bom = "\xEF\xBB\xBF"
 // trailer bytes, data the frame as received, pri its already checked PRI.
 // go-syslog's MSG-ANY rule accepts any octets, so non-UTF-8 bodies parse.
 func (p *Parser) parse5424(m *message.Message, in, data []byte, pri int) {
-	res, err := machineParse(p.m5424, in)
+	src, ts, lifted := in, time.Time{}, false
+	if !p.noLift {
+		if scratch, t, ok := p.liftTimestamp(in); ok {
+			src, ts, lifted = scratch, t, true
+		}
+	}
+	res, err := machineParse(p.m5424, src)
+	if err != nil && lifted {
+		// Report the error as go-syslog finds it in the sender's own frame.
+		src, lifted = in, false
+		res, err = machineParse(p.m5424, src)
+	}
 	if err != nil {
 		unparsed(m, data, pri, "rfc5424: "+err.Error())
 		return
@@ -28,7 +40,10 @@ func (p *Parser) parse5424(m *message.Message, in, data []byte, pri int) {
 	}
 	m.Format = message.RFC5424
 	m.Facility, m.Severity, _ = message.DecodePRI(pri)
-	if sm.Timestamp != nil {
+	switch {
+	case lifted:
+		m.Timestamp = ts
+	case sm.Timestamp != nil:
 		m.Timestamp = *sm.Timestamp
 	}
 	// go-syslog already allocated these strings and maps NILVALUE to nil;
@@ -39,6 +54,6 @@ func (p *Parser) parse5424(m *message.Message, in, data []byte, pri int) {
 	m.MsgID = str(sm.MsgID)
 	m.Text = strings.TrimPrefix(str(sm.Message), bom)
 	if sm.StructuredData != nil {
-		m.StructuredData = orderSD(in, *sm.StructuredData)
+		m.StructuredData = orderSD(src, *sm.StructuredData)
 	}
 }
