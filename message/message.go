@@ -72,7 +72,10 @@ type Message struct {
 	// ParseError explains why Format is Unparsed.
 	ParseError string
 
-	// Source is the sender's address; Listener the configured listener name.
+	// Source is the sender's address. It is already unmapped: an IPv4
+	// sender on a dual-stack socket is 10.0.0.1, never ::ffff:10.0.0.1, so
+	// readers compare and print it as it is and never unmap it again.
+	// Listener is the configured listener name.
 	Source   netip.AddrPort
 	Listener string
 }

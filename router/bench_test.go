@@ -70,30 +70,6 @@ func BenchmarkRoute(b *testing.B) {
 	}
 }
 
-func BenchmarkTemplateAppend(b *testing.B) {
-	for _, bc := range []struct {
-		name string
-		src  string
-		kind TemplateKind
-	}{
-		{"path", "/var/log/remote/{hostname}/{date}/{app_name}.log", PathTemplate},
-		{"subject", "syslog.{facility}.{severity}.{hostname}", SubjectTemplate},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			tpl, err := ParseTemplate(bc.src, bc.kind)
-			if err != nil {
-				b.Fatal(err)
-			}
-			m := benchMessages()[2]
-			buf := make([]byte, 0, 256)
-			b.ReportAllocs()
-			for b.Loop() {
-				buf = tpl.Append(buf[:0], &m)
-			}
-		})
-	}
-}
-
 func BenchmarkGlob(b *testing.B) {
 	for _, bc := range []struct{ pattern, name string }{
 		{"web-*", "WEB-17.example.com"},

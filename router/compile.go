@@ -3,7 +3,6 @@ package router
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -63,7 +62,7 @@ func (c *compiler) match(m *Match) matcher {
 	cm.hostnames = c.globs("match.hostname", m.Hostname, true)
 	cm.appNames = c.globs("match.app_name", m.AppName, false)
 	for i, s := range m.Source {
-		p, err := ParsePrefix(s)
+		p, err := message.ParsePrefix(s)
 		if err != nil {
 			c.fail(index("match.source", i), err)
 			continue
@@ -98,31 +97,6 @@ func (c *compiler) globs(field string, patterns []string, fold bool) []glob {
 		out = append(out, g)
 	}
 	return out
-}
-
-// ParsePrefix accepts a CIDR or a single address (as a /32 or /128).
-// v4-mapped IPv6 forms are unmapped because senders are unmapped before
-// comparison. Config uses it for allowed_sources too, so both agree.
-func ParsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("bad CIDR: %w", err)
-		}
-		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
-			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
-		}
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("bad IP or CIDR: %w", err)
-	}
-	if a.Zone() != "" {
-		return netip.Prefix{}, fmt.Errorf("bad IP %q: zones are not supported", s)
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // sinks resolves names to indexes, dropping repeats within the route.

@@ -1,4 +1,4 @@
-package router
+package template
 
 import (
 	"math/rand/v2"
@@ -22,11 +22,11 @@ func templateMessage() *message.Message {
 	}
 }
 
-func expand(t *testing.T, src string, kind TemplateKind, m *message.Message) string {
+func expand(t *testing.T, src string, kind Kind, m *message.Message) string {
 	t.Helper()
-	tpl, err := ParseTemplate(src, kind)
+	tpl, err := Parse(src, kind)
 	if err != nil {
-		t.Fatalf("ParseTemplate(%q): %v", src, err)
+		t.Fatalf("Parse(%q): %v", src, err)
 	}
 	return string(tpl.Append(nil, m))
 }
@@ -52,13 +52,13 @@ func TestTemplatePlaceholders(t *testing.T) {
 	}
 	m := templateMessage()
 	for _, tc := range tests {
-		if got := expand(t, tc.src, PathTemplate, m); got != tc.want {
+		if got := expand(t, tc.src, Path, m); got != tc.want {
 			t.Errorf("%q = %q, want %q", tc.src, got, tc.want)
 		}
 	}
 	// Every documented placeholder is covered above.
 	for _, name := range strings.Fields(Placeholders) {
-		if _, err := ParseTemplate(name, PathTemplate); err != nil {
+		if _, err := Parse(name, Path); err != nil {
 			t.Errorf("documented placeholder %s rejected: %v", name, err)
 		}
 	}
@@ -66,11 +66,11 @@ func TestTemplatePlaceholders(t *testing.T) {
 
 func TestTemplateEmptyValues(t *testing.T) {
 	m := &message.Message{Format: message.Unparsed}
-	got := expand(t, "{hostname}/{app_name}/{proc_id}/{msg_id}/{listener}/{source_ip}.log", PathTemplate, m)
+	got := expand(t, "{hostname}/{app_name}/{proc_id}/{msg_id}/{listener}/{source_ip}.log", Path, m)
 	if want := "-/-/-/-/-/-.log"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if got := expand(t, "syslog.{hostname}.{source_ip}", SubjectTemplate, m); got != "syslog.-.-" {
+	if got := expand(t, "syslog.{hostname}.{source_ip}", Subject, m); got != "syslog.-.-" {
 		t.Errorf("subject got %q, want syslog.-.-", got)
 	}
 }
@@ -95,14 +95,14 @@ func TestPathSanitise(t *testing.T) {
 	for _, tc := range tests {
 		m := templateMessage()
 		m.Hostname = tc.host
-		if got := expand(t, "{hostname}", PathTemplate, m); got != tc.want {
+		if got := expand(t, "{hostname}", Path, m); got != tc.want {
 			t.Errorf("hostname %q -> %q, want %q", tc.host, got, tc.want)
 		}
 	}
 	// Literal text is the operator's and stays untouched.
 	m := templateMessage()
 	m.Hostname = "../x"
-	if got, want := expand(t, "/var/log/../{hostname}/.d", PathTemplate, m), "/var/log/../___x/.d"; got != want {
+	if got, want := expand(t, "/var/log/../{hostname}/.d", Path, m), "/var/log/../___x/.d"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
@@ -120,12 +120,12 @@ func TestSubjectSanitise(t *testing.T) {
 	for _, tc := range tests {
 		m := templateMessage()
 		m.Hostname = tc.host
-		if got := expand(t, "syslog.{hostname}", SubjectTemplate, m); got != "syslog."+tc.want {
+		if got := expand(t, "syslog.{hostname}", Subject, m); got != "syslog."+tc.want {
 			t.Errorf("hostname %q -> %q, want %q", tc.host, got, "syslog."+tc.want)
 		}
 	}
 	m := templateMessage()
-	if got, want := expand(t, "{source_ip}", SubjectTemplate, m), "192_0_2_10"; got != want {
+	if got, want := expand(t, "{source_ip}", Subject, m), "192_0_2_10"; got != want {
 		t.Errorf("source_ip -> %q, want %q", got, want)
 	}
 }
@@ -140,9 +140,9 @@ func TestParseTemplateErrors(t *testing.T) {
 		{"{HOSTNAME}", "unknown placeholder"},
 	}
 	for _, tc := range tests {
-		_, err := ParseTemplate(tc.src, PathTemplate)
+		_, err := Parse(tc.src, Path)
 		if err == nil || !strings.Contains(err.Error(), tc.reason) {
-			t.Errorf("ParseTemplate(%q) = %v, want error containing %q", tc.src, err, tc.reason)
+			t.Errorf("Parse(%q) = %v, want error containing %q", tc.src, err, tc.reason)
 		}
 	}
 }
@@ -159,7 +159,7 @@ func TestTemplateStatic(t *testing.T) {
 		{"", true, ""},
 	}
 	for _, tc := range tests {
-		tpl, err := ParseTemplate(tc.src, PathTemplate)
+		tpl, err := Parse(tc.src, Path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +189,7 @@ func checkStaysUnder(t *testing.T, host string) {
 	m := templateMessage()
 	m.Hostname, m.AppName = host, host
 	for _, src := range []string{"{hostname}", "{hostname}/{app_name}.log", "{hostname}{app_name}", "x{hostname}"} {
-		rel := expand(t, src, PathTemplate, m)
+		rel := expand(t, src, Path, m)
 		full := filepath.Join(dir, rel)
 		if !strings.HasPrefix(full, dir+"/") || strings.Contains(full, "\x00") {
 			t.Fatalf("hostname %q, template %q: %q escapes %s", host, src, full, dir)
@@ -215,7 +215,7 @@ func FuzzPathTemplateStaysUnderDir(f *testing.F) {
 }
 
 func TestTemplateAppendAllocs(t *testing.T) {
-	tpl, err := ParseTemplate("/var/log/{hostname}/{date}/{source_ip}-{facility}.log", PathTemplate)
+	tpl, err := Parse("/var/log/{hostname}/{date}/{source_ip}-{facility}.log", Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestTemplateAppendAllocs(t *testing.T) {
 }
 
 func TestTemplateCapsLongValues(t *testing.T) {
-	tmpl, err := ParseTemplate("{hostname}.log", PathTemplate)
+	tmpl, err := Parse("{hostname}.log", Path)
 	if err != nil {
 		t.Fatal(err)
 	}

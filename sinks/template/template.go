@@ -1,4 +1,9 @@
-package router
+// Package template expands path and subject templates ({hostname}, {date}, …)
+// for the sinks that name their destination from a message: the file sink
+// its paths, the NATS sink its subjects. Values are sanitised for the kind
+// of template, so a path can never leave its directory and a subject value
+// stays one token.
+package template
 
 import (
 	"fmt"
@@ -9,16 +14,16 @@ import (
 	"syslogd/message"
 )
 
-// TemplateKind selects how placeholder values are sanitised.
-type TemplateKind uint8
+// Kind selects how placeholder values are sanitised.
+type Kind uint8
 
 const (
-	// PathTemplate values can never leave their directory: '/', '\', NUL,
+	// Path values can never leave their directory: '/', '\', NUL,
 	// control characters and leading dots become '_'.
-	PathTemplate TemplateKind = iota
-	// SubjectTemplate values stay one NATS subject token: '.', '*', '>',
+	Path Kind = iota
+	// Subject values stay one NATS subject token: '.', '*', '>',
 	// whitespace, control characters and a leading '$' become '_'.
-	SubjectTemplate
+	Subject
 )
 
 type field uint8
@@ -64,16 +69,16 @@ type part struct {
 // for concurrent use; Append does not allocate beyond growing dst.
 type Template struct {
 	src   string
-	kind  TemplateKind
+	kind  Kind
 	parts []part
 	// usesTime is set when a date placeholder is present, so Append
 	// converts the receipt time to UTC once, and only when needed.
 	usesTime bool
 }
 
-// ParseTemplate compiles s once. An unknown placeholder or an unbalanced
+// Parse compiles s once. An unknown placeholder or an unbalanced
 // brace is an error.
-func ParseTemplate(s string, kind TemplateKind) (*Template, error) {
+func Parse(s string, kind Kind) (*Template, error) {
 	t := &Template{src: s, kind: kind}
 	rest := s
 	for rest != "" {
@@ -209,7 +214,7 @@ func appendInt(dst []byte, v, width int) []byte {
 // sanitise rewrites one expanded placeholder value in place.
 func (t *Template) sanitise(v []byte) {
 	switch t.kind {
-	case PathTemplate:
+	case Path:
 		leading := true
 		for i, c := range v {
 			if leading && c == '.' {
@@ -221,7 +226,7 @@ func (t *Template) sanitise(v []byte) {
 				v[i] = '_'
 			}
 		}
-	case SubjectTemplate:
+	case Subject:
 		for i, c := range v {
 			if c == '.' || c == '*' || c == '>' || c <= ' ' || c == 0x7f || (i == 0 && c == '$') {
 				v[i] = '_'
