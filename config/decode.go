@@ -6,12 +6,11 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"syslogd/message"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
-
-	"syslogd/router"
 )
 
 // EnvPrefix prefixes environment overrides: SYSLOGD_STATS_ADDRESS sets
@@ -111,7 +110,7 @@ func hook(_, to reflect.Type, data any) (any, error) {
 		}
 		return d, nil
 	case prefixType:
-		return router.ParsePrefix(s)
+		return message.ParsePrefix(s)
 	}
 	return data, nil
 }

@@ -5,11 +5,10 @@ import (
 	"net/netip"
 	"reflect"
 	"strings"
+	"syslogd/message"
 	"time"
 
 	"go.yaml.in/yaml/v3"
-
-	"syslogd/router"
 )
 
 var (
@@ -54,7 +53,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		if _, err := router.ParsePrefix(s); err != nil {
+		if _, err := message.ParsePrefix(s); err != nil {
 			w.r.structural(n, path, err.Error())
 			return nil, false
 		}

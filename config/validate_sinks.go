@@ -5,8 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-
-	"syslogd/router"
+	"syslogd/sinks/template"
 )
 
 func checkSinks(ss []Sink, r *reporter) []string {
@@ -59,7 +58,7 @@ func checkSinkKeys(r *reporter, typ, p string) {
 
 func checkFileSink(r *reporter, s *Sink, p string) {
 	if required(r, p+".path", s.Path) {
-		if _, err := router.ParseTemplate(s.Path, router.PathTemplate); err != nil {
+		if _, err := template.Parse(s.Path, template.Path); err != nil {
 			r.at(p+".path", err.Error())
 		}
 	}
@@ -84,7 +83,7 @@ func checkNATSSink(r *reporter, s *Sink, p string) {
 // name the subjects it covers; tokens must be non-empty and free of
 // wildcards, which are for subscribing, not publishing.
 func checkSubject(subject string) string {
-	t, err := router.ParseTemplate(subject, router.SubjectTemplate)
+	t, err := template.Parse(subject, template.Subject)
 	if err != nil {
 		return err.Error()
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"syslogd/sinks/template"
 	"time"
 
 	"syslogd/config"
@@ -34,7 +35,7 @@ type runningListener struct {
 func newSink(sc config.Sink, log *slog.Logger, c *sinks.Counters) (sinks.Sink, error) {
 	switch sc.Type {
 	case "file":
-		tmpl, err := router.ParseTemplate(sc.Path, router.PathTemplate)
+		tmpl, err := template.Parse(sc.Path, template.Path)
 		if err != nil {
 			return nil, fmt.Errorf("sink %s: path: %w", sc.Name, err)
 		}

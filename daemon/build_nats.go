@@ -3,9 +3,9 @@ package daemon
 import (
 	"fmt"
 	"log/slog"
+	"syslogd/sinks/template"
 
 	"syslogd/config"
-	"syslogd/router"
 	"syslogd/sinks"
 	"syslogd/sinks/format"
 	"syslogd/sinks/nats"
@@ -15,7 +15,7 @@ import (
 // not depend on the router, and hands the sink its counters: it counts
 // acknowledgements, spool drops and retries itself.
 func newNATSSink(sc config.Sink, log *slog.Logger, c *sinks.Counters) (sinks.Sink, error) {
-	subject, err := router.ParseTemplate(sc.Subject, router.SubjectTemplate)
+	subject, err := template.Parse(sc.Subject, template.Subject)
 	if err != nil {
 		return nil, fmt.Errorf("sink %s: subject: %w", sc.Name, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"syscall"
+	"syslogd/sinks/template"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func BenchmarkPipeline(b *testing.B) {
 	for name, frame := range frames {
 		b.Run(name, func(b *testing.B) {
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			tmpl, err := router.ParseTemplate(filepath.Join(b.TempDir(), "{hostname}/{app_name}.log"), router.PathTemplate)
+			tmpl, err := template.Parse(filepath.Join(b.TempDir(), "{hostname}/{app_name}.log"), template.Path)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -6,11 +6,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syslogd/sinks/template"
 	"testing"
 	"time"
 
 	"syslogd/message"
-	"syslogd/router"
 	"syslogd/sinks/format"
 )
 
@@ -36,9 +36,9 @@ type staticPath string
 func (p staticPath) Append(dst []byte, _ *message.Message) []byte { return append(dst, p...) }
 func (p staticPath) StaticPrefix() string                         { return string(p) }
 
-func routerTemplate(t testing.TB, src string) *router.Template {
+func routerTemplate(t testing.TB, src string) *template.Template {
 	t.Helper()
-	tpl, err := router.ParseTemplate(src, router.PathTemplate)
+	tpl, err := template.Parse(src, template.Path)
 	if err != nil {
 		t.Fatal(err)
 	}

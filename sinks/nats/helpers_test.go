@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syslogd/sinks/template"
 	"testing"
 	"time"
 
@@ -18,7 +19,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"syslogd/message"
-	"syslogd/router"
 	"syslogd/sinks"
 	"syslogd/sinks/format"
 )
@@ -134,9 +134,9 @@ func readStream(t testing.TB, js jetstream.JetStream, name string) []jetstream.M
 	return out
 }
 
-func subjectTemplate(t testing.TB, s string) *router.Template {
+func subjectTemplate(t testing.TB, s string) *template.Template {
 	t.Helper()
-	tmpl, err := router.ParseTemplate(s, router.SubjectTemplate)
+	tmpl, err := template.Parse(s, template.Subject)
 	if err != nil {
 		t.Fatal(err)
 	}
