@@ -1,16 +1,19 @@
 package config
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"strings"
-	"syslogd/message"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+
+	"syslogd/message"
 )
 
 // EnvPrefix prefixes environment overrides: SYSLOGD_STATS_ADDRESS sets
@@ -24,7 +27,13 @@ const EnvPrefix = "SYSLOGD"
 // shutdown_timeout, log.level, log.format): viper addresses values by
 // dotted key and has no syntax for list elements. Empty variables are
 // ignored, as viper does by default; use "off" to disable stats.
-func decode(tree map[string]any, r *reporter) *Config {
+func decode(tree map[string]any, r *reporter, listeners, sinks *section) *Config {
+	// Listeners and sinks are decoded per kind below; viper, which cannot
+	// address list elements anyway, gets the rest.
+	lists := map[*section]any{listeners: tree[listeners.key], sinks: tree[sinks.key]}
+	tree = maps.Clone(tree)
+	delete(tree, listeners.key)
+	delete(tree, sinks.key)
 	v := viper.New()
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
@@ -45,7 +54,7 @@ func decode(tree map[string]any, r *reporter) *Config {
 			r.structural(r.ix.keys[key], key, fmt.Sprintf("%s is set, but %s cannot be set from the environment", name, key))
 		}
 	}
-	var c Config
+	c := defaults()
 	err := v.UnmarshalExact(&c, viper.DecodeHook(hook))
 	for _, e := range leafErrors(err) {
 		if de, ok := errors.AsType[*mapstructure.DecodeError](e); ok {
@@ -54,7 +63,90 @@ func decode(tree map[string]any, r *reporter) *Config {
 		}
 		r.at("", e.Error())
 	}
+	c.Listeners = decodeListeners(lists[listeners], listeners, r)
+	c.Sinks = decodeSinks(lists[sinks], sinks, r)
 	return &c
+}
+
+// element is one walked listener or sink: its name, its kind's name and
+// the options decoded for that kind (nil when the kind is not known).
+type element struct {
+	name, kind string
+	opts       Options
+}
+
+// decodeElements decodes each element of a walked list over a fresh
+// options value of its kind. An element that could not be walked keeps its
+// index, so that listeners[i] in errors is listeners[i] in the file.
+func decodeElements(list any, s *section, r *reporter) []element {
+	items, _ := list.([]any)
+	out := make([]element, len(items))
+	for i, item := range items {
+		m, _ := item.(map[string]any)
+		e := &out[i]
+		e.name, _ = m["name"].(string)
+		e.kind, _ = m[s.disc].(string)
+		k := s.find(e.kind)
+		if k == nil {
+			continue
+		}
+		e.opts = k.New()
+		rest := maps.Clone(m)
+		delete(rest, "name")
+		delete(rest, s.disc)
+		path := elem(s.key, i)
+		for _, err := range leafErrors(decodeInto(rest, e.opts)) {
+			if de, ok := errors.AsType[*mapstructure.DecodeError](err); ok {
+				r.at(field(path, de.Name()), de.Unwrap().Error())
+				continue
+			}
+			r.at(path, err.Error())
+		}
+	}
+	return out
+}
+
+func decodeListeners(list any, s *section, r *reporter) []Listener {
+	var out []Listener
+	for _, e := range decodeElements(list, s, r) {
+		out = append(out, Listener{Name: e.name, Protocol: e.kind, Options: e.opts})
+	}
+	return out
+}
+
+func decodeSinks(list any, s *section, r *reporter) []Sink {
+	var out []Sink
+	for _, e := range decodeElements(list, s, r) {
+		out = append(out, Sink{Name: e.name, Type: e.kind, Options: e.opts})
+	}
+	return out
+}
+
+// decodeInto decodes a walked mapping into opts the way viper decodes the
+// rest: strictly, with the same hook, and ",squash" for inline structs.
+func decodeInto(m map[string]any, opts Options) error {
+	d, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		Result:           opts,
+		ErrorUnused:      true,
+		WeaklyTypedInput: true,
+		TagName:          "mapstructure",
+		DecodeHook:       mapstructure.ComposeDecodeHookFunc(blockDefaults, hook),
+	})
+	if err != nil {
+		return err
+	}
+	return d.Decode(m)
+}
+
+// blockDefaults gives a nested block that the file names its defaults
+// before its keys are decoded over them (see Options: SetDefaults).
+func blockDefaults(from, to reflect.Value) (any, error) {
+	if to.Kind() == reflect.Struct && to.CanAddr() && to.IsZero() && from.Kind() == reflect.Map {
+		if d, ok := to.Addr().Interface().(interface{ SetDefaults() }); ok {
+			d.SetDefaults()
+		}
+	}
+	return from.Interface(), nil
 }
 
 // envOverrides maps each overridable path to its variable, for those set.
@@ -80,7 +172,7 @@ func envName(key string) string {
 func envKeys(t reflect.Type, prefix string) (leaves, containers []string) {
 	fields, names := yamlFields(t)
 	for _, name := range names {
-		ft, key := fields[name].Type, field(prefix, name)
+		ft, key := fields[name].typ, field(prefix, name)
 		switch {
 		case ft.Kind() == reflect.Slice:
 			containers = append(containers, key)
@@ -96,7 +188,8 @@ func envKeys(t reflect.Type, prefix string) (leaves, containers []string) {
 }
 
 // hook converts the strings the walker passed through (and those from
-// the environment) into durations and prefixes, with the walker's wording.
+// the environment) into durations, prefixes and enumerations, with the
+// walker's wording.
 func hook(_, to reflect.Type, data any) (any, error) {
 	s, ok := data.(string)
 	if !ok {
@@ -111,6 +204,13 @@ func hook(_, to reflect.Type, data any) (any, error) {
 		return d, nil
 	case prefixType:
 		return message.ParsePrefix(s)
+	}
+	if reflect.PointerTo(to).Implements(textUnmarshalerType) {
+		v := reflect.New(to)
+		if err := v.Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+			return nil, err
+		}
+		return v.Elem().Interface(), nil
 	}
 	return data, nil
 }

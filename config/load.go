@@ -18,20 +18,21 @@ func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
 
 // Default loads the embedded default configuration (environment
 // overrides apply to it too).
-func Default() (*Config, error) { return LoadBytes(DefaultName, defaultYAML) }
+func Default(s Schema) (*Config, error) { return LoadBytes(DefaultName, defaultYAML, s) }
 
 // Load reads and validates file. A file that cannot be read returns the
 // *fs.PathError ("open FILE: ..."); an invalid one returns *Errors.
-func Load(file string) (*Config, error) {
+func Load(file string, s Schema) (*Config, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	return LoadBytes(file, data)
+	return LoadBytes(file, data, s)
 }
 
-// LoadBytes parses, decodes and validates data; name is used in error
-// positions and as Config.File. On failure the error is *Errors with
+// LoadBytes parses, decodes and validates data against the schema's
+// listener protocols and sink types; name is used in error positions and
+// as Config.File. On failure the error is *Errors with
 // every problem found, sorted by position.
 //
 // The stages, each of which records problems instead of stopping:
@@ -40,11 +41,13 @@ func Load(file string) (*Config, error) {
 //  2. walk the tree against the Go types, indexing every node by path and
 //     reporting unknown keys, duplicate keys and wrong types;
 //  3. let viper layer SYSLOGD_* environment overrides over the walked
-//     values and decode strictly into Config;
-//  4. apply defaults for keys the file does not set;
-//  5. validate values and cross-references, compiling routes with the
-//     router so its errors map back to routes[i].<field>.
-func LoadBytes(name string, data []byte) (*Config, error) {
+//     values and decode them strictly over config's own defaults, and
+//     decode each listener and sink over its kind's defaults (Kind.New);
+//  4. validate: each stage's Check, placed at its keys, cross-references,
+//     and the routes compiled with the router so its errors map back to
+//     routes[i].<field>.
+func LoadBytes(name string, data []byte, s Schema) (*Config, error) {
+	listeners, sinks := sections(s)
 	root, serr := parseYAML(name, data)
 	if serr != nil {
 		return nil, &Errors{List: []Error{*serr}}
@@ -53,15 +56,14 @@ func LoadBytes(name string, data []byte) (*Config, error) {
 	r := &reporter{file: name, ix: ix, env: envOverrides()}
 	tree := map[string]any{}
 	if root != nil {
-		w := &walker{ix: ix, r: r}
+		w := &walker{ix: ix, r: r, listeners: listeners, sinks: sinks}
 		if v, ok := w.walk(root, reflect.TypeFor[Config](), ""); ok {
 			tree = v.(map[string]any)
 		}
 	}
-	c := decode(tree, r)
+	c := decode(tree, r, listeners, sinks)
 	c.File = name
-	applyDefaults(c, ix)
-	validate(c, r)
+	validate(c, r, listeners, sinks)
 	if len(r.list) > 0 {
 		sortErrors(r.list)
 		return nil, &Errors{List: r.list}

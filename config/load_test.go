@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"errors"
@@ -7,13 +7,22 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syslogd/config"
+	"syslogd/daemon"
+	"syslogd/listener"
+	"syslogd/parser"
+	"syslogd/sinks"
+	"syslogd/sinks/file"
+	"syslogd/sinks/format"
+	"syslogd/sinks/journald"
+	"syslogd/sinks/nats"
 	"testing"
 	"time"
 )
 
-func mustLoad(t *testing.T, src string) *Config {
+func mustLoad(t *testing.T, src string) *config.Config {
 	t.Helper()
-	c, err := LoadBytes("t.yaml", []byte(src))
+	c, err := load("t.yaml", src)
 	if err != nil {
 		t.Fatalf("LoadBytes: %v", err)
 	}
@@ -21,22 +30,22 @@ func mustLoad(t *testing.T, src string) *Config {
 }
 
 func TestDefaultValidates(t *testing.T) {
-	c, err := Default()
+	c, err := config.Default(daemon.Schema())
 	if err != nil {
 		t.Fatalf("Default: %v", err)
 	}
-	if c.File != DefaultName {
+	if c.File != config.DefaultName {
 		t.Errorf("File = %q", c.File)
 	}
-	if len(c.Listeners) != 2 || c.Listeners[0].Address != "127.0.0.1:5514" || c.Listeners[1].Protocol != "tcp" {
+	if l, _ := listenerOptions(t, c.Listeners[0]); len(c.Listeners) != 2 || l.Address != "127.0.0.1:5514" || c.Listeners[1].Protocol != "tcp" {
 		t.Errorf("listeners = %+v", c.Listeners)
 	}
 	if c.Stats.Address != "127.0.0.1:9514" || c.ShutdownTimeout != 10*time.Second {
 		t.Errorf("stats %q, shutdown_timeout %v", c.Stats.Address, c.ShutdownTimeout)
 	}
-	b := DefaultYAML()
+	b := config.DefaultYAML()
 	b[0] = 'X'
-	if DefaultYAML()[0] == 'X' {
+	if config.DefaultYAML()[0] == 'X' {
 		t.Error("DefaultYAML returns the embedded slice itself")
 	}
 }
@@ -52,31 +61,37 @@ sinks:
   - {name: j, type: journald}
 routes: [{name: r, sinks: [f, n, j]}]
 `)
-	wantL := Listener{Name: "u", Protocol: "udp", Address: ":0", Format: "auto", Framing: "auto",
-		MaxMessageBytes: 65536, MaxConnections: 1024, IdleTimeout: 5 * time.Minute, Timezone: "Local"}
-	if !reflect.DeepEqual(c.Listeners[0], wantL) {
-		t.Errorf("listener defaults:\n got %+v\nwant %+v", c.Listeners[0], wantL)
+	l, p := listenerOptions(t, c.Listeners[0])
+	wantL := listener.Options{Protocol: "udp", Address: ":0", Framing: listener.FramingAuto,
+		MaxMessageBytes: 65536, MaxConnections: 1024, IdleTimeout: 5 * time.Minute}
+	if !reflect.DeepEqual(l, wantL) || p != (parser.Config{Format: "auto", Timezone: "Local"}) {
+		t.Errorf("listener defaults:\n got %+v %+v\nwant %+v", l, p, wantL)
 	}
-	if c.Listeners[1].TLS.ClientAuth != "none" {
-		t.Errorf("tls client_auth = %q, want none", c.Listeners[1].TLS.ClientAuth)
+	if l, _ := listenerOptions(t, c.Listeners[1]); l.TLS == nil || l.TLS.ClientAuth != listener.ClientAuthNone {
+		t.Errorf("tls = %+v, want client_auth none", l.TLS)
 	}
-	wantS := []Sink{
-		{Name: "f", Type: "file", WhenFull: "block", QueueSize: 10000, BatchSize: 512, Path: "x.log", Format: "rfc3164", FSync: "never", MaxOpenFiles: 256},
-		{Name: "n", Type: "nats", WhenFull: "block", QueueSize: 10000, BatchSize: 512, Format: "json", URL: StringList{"nats://x"}, Subject: "s",
-			Mode: "jetstream", SpoolDir: "spool", SpoolMaxBytes: 1 << 30, MaxPending: 1024},
-		{Name: "j", Type: "journald", WhenFull: "block", QueueSize: 10000, BatchSize: 512},
+	queue := sinks.Options{WhenFull: sinks.Block, QueueSize: 10000, BatchSize: 512}
+	q, f := sinkOptions[file.Options](t, c.Sinks[0])
+	if want := (file.Options{Path: "x.log", Format: format.RFC3164, FSync: file.FSyncNever, MaxOpenFiles: 256}); q != queue || f != want {
+		t.Errorf("file sink defaults: %+v %+v, want %+v", q, f, want)
 	}
-	if !reflect.DeepEqual(c.Sinks, wantS) {
-		t.Errorf("sink defaults:\n got %+v\nwant %+v", c.Sinks, wantS)
+	q, n := sinkOptions[nats.Options](t, c.Sinks[1])
+	wantN := nats.Options{URL: []string{"nats://x"}, Subject: "s", Format: format.JSON, Mode: nats.JetStream,
+		SpoolDir: "spool", SpoolMaxBytes: 1 << 30, MaxPending: 1024}
+	if q != queue || !reflect.DeepEqual(n, wantN) {
+		t.Errorf("nats sink defaults: %+v %+v, want %+v", q, n, wantN)
 	}
-	if c.Stats.Address != DefaultStatsAddress || c.ShutdownTimeout != DefaultShutdownTimeout ||
-		c.Log != (Log{Level: "info", Format: "text"}) {
+	if q, j := sinkOptions[journald.Options](t, c.Sinks[2]); q != queue || !reflect.DeepEqual(j, journald.Options{}) {
+		t.Errorf("journald sink defaults: %+v %+v", q, j)
+	}
+	if c.Stats.Address != config.DefaultStatsAddress || c.ShutdownTimeout != config.DefaultShutdownTimeout ||
+		c.Log != (config.Log{Level: "info", Format: "text"}) {
 		t.Errorf("top-level defaults: stats %q, shutdown %v, log %+v", c.Stats.Address, c.ShutdownTimeout, c.Log)
 	}
 }
 
 func TestValuesDecoded(t *testing.T) {
-	c, err := Load("testdata/good.yaml")
+	c, err := config.Load("testdata/good.yaml", daemon.Schema())
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -84,10 +99,10 @@ func TestValuesDecoded(t *testing.T) {
 		t.Errorf("File = %q", c.File)
 	}
 	want := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-	if !slices.Equal(c.Listeners[0].AllowedSources, want) {
-		t.Errorf("allowed_sources = %v, want %v", c.Listeners[0].AllowedSources, want)
+	if l, _ := listenerOptions(t, c.Listeners[0]); !slices.Equal(l.AllowedSources, want) {
+		t.Errorf("allowed_sources = %v, want %v", l.AllowedSources, want)
 	}
-	if l := c.Listeners[1]; l.MaxMessageBytes != 131072 || l.MaxConnections != 256 || l.IdleTimeout != 2*time.Minute {
+	if l, _ := listenerOptions(t, c.Listeners[1]); l.MaxMessageBytes != 131072 || l.MaxConnections != 256 || l.IdleTimeout != 2*time.Minute {
 		t.Errorf("tcp listener = %+v", l)
 	}
 	rt := c.Routes[0]
@@ -97,14 +112,14 @@ func TestValuesDecoded(t *testing.T) {
 	if p := c.Routes[1].Match.Parsed; p == nil || *p {
 		t.Errorf("routes[1].match.parsed = %v, want false", p)
 	}
-	if c.Log.Format != "json" || c.Sinks[1].WhenFull != "drop_newest" {
-		t.Errorf("log %+v, sinks[1] %+v", c.Log, c.Sinks[1])
+	if q, _ := sinkOptions[nats.Options](t, c.Sinks[1]); c.Log.Format != "json" || q.WhenFull != sinks.DropNewest {
+		t.Errorf("log %+v, sinks[1] %+v", c.Log, q)
 	}
 }
 
 func TestBadFileReportsAllThree(t *testing.T) {
-	_, err := Load("testdata/bad.yaml")
-	errs, ok := errors.AsType[*Errors](err)
+	_, err := config.Load("testdata/bad.yaml", daemon.Schema())
+	errs, ok := errors.AsType[*config.Errors](err)
 	if !ok {
 		t.Fatalf("Load: %v, want *Errors", err)
 	}
@@ -117,17 +132,17 @@ func TestBadFileReportsAllThree(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load("testdata/does-not-exist.yaml")
+	_, err := config.Load("testdata/does-not-exist.yaml", daemon.Schema())
 	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "open testdata/does-not-exist.yaml: ") {
 		t.Fatalf("err = %v, want open ...: not exist", err)
 	}
-	if _, ok := errors.AsType[*Errors](err); ok {
+	if _, ok := errors.AsType[*config.Errors](err); ok {
 		t.Error("an I/O error must not be *Errors")
 	}
 }
 
 func TestErrorsFormat(t *testing.T) {
-	e := &Errors{List: []Error{
+	e := &config.Errors{List: []config.Error{
 		{File: "a.yaml", Line: 3, Col: 7, Path: "sinks[0].path", Reason: "required"},
 		{File: "a.yaml", Line: 1, Col: 1, Reason: "yaml: oops"},
 	}}
@@ -163,7 +178,7 @@ func TestEnvOverrides(t *testing.T) {
 			t.Errorf("env not applied: stats %q, shutdown %v, log %+v\n%s", c.Stats.Address, c.ShutdownTimeout, c.Log, src)
 		}
 	}
-	c, err := Default()
+	c, err := config.Default(daemon.Schema())
 	if err != nil || c.Stats.Address != "127.0.0.1:19514" {
 		t.Errorf("Default with env: %v, %+v", err, c)
 	}
@@ -171,7 +186,7 @@ func TestEnvOverrides(t *testing.T) {
 
 func TestEmptyEnvIsIgnored(t *testing.T) {
 	t.Setenv("SYSLOGD_STATS_ADDRESS", "")
-	if c := mustLoad(t, okListeners+okSinks+okRoutes); c.Stats.Address != DefaultStatsAddress {
+	if c := mustLoad(t, okListeners+okSinks+okRoutes); c.Stats.Address != config.DefaultStatsAddress {
 		t.Errorf("stats address = %q", c.Stats.Address)
 	}
 }
@@ -211,7 +226,9 @@ listeners:
   - &a {name: a, protocol: tcp, address: ":0", max_connections: 7}
   - {<<: *a, name: b, max_connections: 9}
 `+okSinks+okRoutes)
-	if len(c.Listeners) != 2 || c.Listeners[0].MaxConnections != 7 || c.Listeners[1].MaxConnections != 9 || c.Listeners[1].Protocol != "tcp" {
+	a, _ := listenerOptions(t, c.Listeners[0])
+	b, _ := listenerOptions(t, c.Listeners[1])
+	if len(c.Listeners) != 2 || a.MaxConnections != 7 || b.MaxConnections != 9 || c.Listeners[1].Protocol != "tcp" {
 		t.Errorf("listeners = %+v", c.Listeners)
 	}
 }
@@ -219,7 +236,7 @@ listeners:
 func BenchmarkLoadDefault(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Default(); err != nil {
+		if _, err := config.Default(daemon.Schema()); err != nil {
 			b.Fatal(err)
 		}
 	}

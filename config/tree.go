@@ -1,20 +1,26 @@
 package config
 
 import (
+	"encoding"
 	"fmt"
+	"maps"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
-	"syslogd/message"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"syslogd/message"
 )
 
 var (
-	durationType   = reflect.TypeFor[time.Duration]()
-	prefixType     = reflect.TypeFor[netip.Prefix]()
-	stringListType = reflect.TypeFor[StringList]()
+	durationType        = reflect.TypeFor[time.Duration]()
+	prefixType          = reflect.TypeFor[netip.Prefix]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	listenerType        = reflect.TypeFor[Listener]()
+	sinkType            = reflect.TypeFor[Sink]()
 )
 
 // walker checks the yaml.Node tree against the Go types by reflection
@@ -23,8 +29,9 @@ var (
 // the map, so the strict decode that follows fails only on values the
 // environment supplied.
 type walker struct {
-	ix *index
-	r  *reporter
+	ix               *index
+	r                *reporter
+	listeners, sinks *section
 }
 
 // walk returns the value for viper and whether there is one (null and
@@ -58,9 +65,22 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) (any, bool) {
 			return nil, false
 		}
 		return s, true
-	case t == stringListType && n.Kind == yaml.ScalarNode:
-		s, ok := w.scalar(n, path, "a string or a list")
-		return []any{s}, ok
+	case t == listenerType:
+		return w.component(n, path, w.listeners)
+	case t == sinkType:
+		return w.component(n, path, w.sinks)
+	case reflect.PointerTo(t).Implements(textUnmarshalerType):
+		// An enumeration (framing, format, when_full…): the stage's
+		// UnmarshalText says what it accepts and words the error.
+		s, ok := w.scalar(n, path, "a string")
+		if !ok {
+			return nil, false
+		}
+		if err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+			w.r.structural(n, path, err.Error())
+			return nil, false
+		}
+		return s, true
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -73,6 +93,8 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) (any, bool) {
 		return w.scalar(n, path, "a string")
 	case reflect.Int:
 		return w.typed(n, path, "!!int", "an integer", new(int))
+	case reflect.Int64:
+		return w.typed(n, path, "!!int", "an integer", new(int64))
 	case reflect.Bool:
 		return w.typed(n, path, "!!bool", "true or false", new(bool))
 	}
@@ -125,6 +147,13 @@ func (w *walker) mapping(n *yaml.Node, t reflect.Type, path string) (any, bool) 
 		return nil, false
 	}
 	fields, names := yamlFields(t)
+	return w.entries(n, path, fields, func(name string) string { return unknownKey(name, names) }), true
+}
+
+// entries walks a mapping's entries against fields. unknown words the
+// error for a key that is not a field, or returns "" to skip the key
+// without one.
+func (w *walker) entries(n *yaml.Node, path string, fields map[string]fieldInfo, unknown func(string) string) map[string]any {
 	out := make(map[string]any)
 	seen := make(map[string]*yaml.Node)
 	for _, p := range w.pairs(n, path) {
@@ -142,15 +171,95 @@ func (w *walker) mapping(n *yaml.Node, t reflect.Type, path string) (any, bool) 
 		seen[name] = p.k
 		f, ok := fields[name]
 		if !ok {
-			w.r.structural(p.k, at, unknownKey(name, names))
+			w.ix.keys[at] = p.k
+			if reason := unknown(name); reason != "" {
+				w.r.structural(p.k, at, reason)
+			}
 			continue
 		}
 		w.ix.keys[at] = p.k
-		if v, ok := w.walk(p.v, f.Type, at); ok {
+		if f.scalar && p.v.Kind == yaml.ScalarNode && p.v.ShortTag() != "!!null" {
+			w.ix.vals[at] = p.v
+			out[name] = []any{p.v.Value}
+			continue
+		}
+		if v, ok := w.walk(p.v, f.typ, at); ok {
 			out[name] = v
 		}
 	}
-	return out, true
+	return out
+}
+
+// component walks one listener or sink. Its protocol or type picks the
+// options struct whose keys may stand beside name and the discriminator;
+// a key that belongs to another kind is reported as such, and when the
+// kind is missing or unknown only keys that no kind has are reported.
+func (w *walker) component(n *yaml.Node, path string, s *section) (any, bool) {
+	if n.Kind != yaml.MappingNode {
+		w.r.structural(n, path, "expected a mapping, got "+describe(n))
+		return nil, false
+	}
+	common, commonNames := yamlFields(reflect.TypeFor[Listener]())
+	if s == w.sinks {
+		common, commonNames = yamlFields(reflect.TypeFor[Sink]())
+	}
+	kind, kindName := w.kindOf(n, path, s)
+	fields, names := maps.Clone(common), slices.Clone(commonNames)
+	if kind != nil {
+		f, nn := yamlFields(optionsType(kind))
+		maps.Copy(fields, f)
+		names = append(names, nn...)
+	}
+	unknown := func(key string) string {
+		var owners []string
+		for i := range s.kinds {
+			if f, _ := yamlFields(optionsType(&s.kinds[i])); f[key].typ != nil {
+				owners = append(owners, s.kinds[i].Name)
+			}
+		}
+		switch {
+		case kind != nil && len(owners) > 0:
+			w.r.atKey(field(path, key), fmt.Sprintf("key %q is not valid for a %s %s", key, kindName, s.noun))
+			return ""
+		case kind == nil && len(owners) > 0:
+			return "" // the missing or unknown kind is the problem
+		case kind == nil:
+			var all []string
+			for i := range s.kinds {
+				_, nn := yamlFields(optionsType(&s.kinds[i]))
+				all = append(all, nn...)
+			}
+			return unknownKey(key, append(slices.Clone(commonNames), all...))
+		}
+		return unknownKey(key, names)
+	}
+	return w.entries(n, path, fields, unknown), true
+}
+
+// kindOf finds the discriminator's value and its Kind, reporting one that
+// is missing or unknown.
+func (w *walker) kindOf(n *yaml.Node, path string, s *section) (*Kind, string) {
+	at := field(path, s.disc)
+	want := strings.Join(s.names(), ", ")
+	for _, p := range w.pairs(n, path) {
+		if p.k.Kind != yaml.ScalarNode || p.k.Value != s.disc {
+			continue
+		}
+		v := p.v
+		for v.Kind == yaml.AliasNode {
+			v = v.Alias
+		}
+		if v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" {
+			return nil, "" // the walk reports the type, or "required" below
+		}
+		if k := s.find(v.Value); k != nil {
+			return k, v.Value
+		}
+		w.r.add(v, at, fmt.Sprintf("invalid value %q (want %s)", v.Value, want))
+		return nil, ""
+	}
+	w.r.at(at, "required (want "+want+")")
+	return nil, ""
 }
 
 type pair struct {
@@ -189,22 +298,47 @@ func (w *walker) pairs(n *yaml.Node, path string) []pair {
 	return append(out, merged...)
 }
 
-// yamlFields maps yaml tag names to fields and lists the names in
-// declaration order, for "did you mean" suggestions.
-func yamlFields(t reflect.Type) (map[string]reflect.StructField, []string) {
-	m := make(map[string]reflect.StructField, t.NumField())
+// fieldInfo is what the walk needs of one key: its Go type and the flags
+// of its yaml tag.
+type fieldInfo struct {
+	typ    reflect.Type
+	index  []int // for reflect.Value.FieldByIndex
+	scalar bool  // ",scalar": one string stands for a list of one
+	file   bool  // ",file": names a file the daemon reads
+}
+
+// yamlFields maps yaml tag names to fields, flattening ",inline" structs,
+// and lists the names in declaration order, for "did you mean"
+// suggestions.
+func yamlFields(t reflect.Type) (map[string]fieldInfo, []string) {
+	m := make(map[string]fieldInfo, t.NumField())
 	var names []string
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
+		name, flags, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" {
 			continue
 		}
-		m[name] = f
+		if name == "" && hasFlag(flags, "inline") {
+			inner, innerNames := yamlFields(f.Type)
+			for _, n := range innerNames {
+				fi := inner[n]
+				fi.index = append([]int{i}, fi.index...)
+				m[n] = fi
+			}
+			names = append(names, innerNames...)
+			continue
+		}
+		if name == "" {
+			continue
+		}
+		m[name] = fieldInfo{typ: f.Type, index: []int{i}, scalar: hasFlag(flags, "scalar"), file: hasFlag(flags, "file")}
 		names = append(names, name)
 	}
 	return m, names
 }
+
+func hasFlag(flags, flag string) bool { return slices.Contains(strings.Split(flags, ","), flag) }
 
 func describe(n *yaml.Node) string {
 	switch n.Kind {

@@ -1,44 +1,9 @@
 package config
 
 import (
-	"reflect"
 	"slices"
 	"testing"
-
-	"syslogd/router"
 )
-
-// The walk reads yaml tags and viper decodes by mapstructure tags; a
-// field whose tags disagree would pass validation and then vanish.
-func TestTagsAgree(t *testing.T) {
-	seen := map[reflect.Type]bool{}
-	var check func(reflect.Type)
-	check = func(typ reflect.Type) {
-		if seen[typ] || typ == prefixType || typ == durationType {
-			return
-		}
-		seen[typ] = true
-		switch typ.Kind() {
-		case reflect.Pointer, reflect.Slice:
-			check(typ.Elem())
-			return
-		case reflect.Struct:
-		default:
-			return
-		}
-		for i := range typ.NumField() {
-			f := typ.Field(i)
-			if y, m := f.Tag.Get("yaml"), f.Tag.Get("mapstructure"); y == "" || y != m {
-				t.Errorf("%s.%s: yaml %q, mapstructure %q", typ.Name(), f.Name, y, m)
-			}
-			check(f.Type)
-		}
-	}
-	check(reflect.TypeFor[Config]())
-	if len(seen) < 8 {
-		t.Errorf("walked only %d types", len(seen))
-	}
-}
 
 func TestUnknownKeySuggestion(t *testing.T) {
 	known := []string{"name", "path", "format", "fsync", "max_open_files"}
@@ -92,27 +57,5 @@ func TestParentAndUnder(t *testing.T) {
 		if got := under(c.path, c.p); got != c.want {
 			t.Errorf("under(%q, %q) = %v", c.path, c.p, got)
 		}
-	}
-}
-
-func TestRouterRoutes(t *testing.T) {
-	c := mustLoad(t, okListeners+okSinks+`routes:
-  - name: a
-    match: {facility: [auth], min_severity: err, hostname: [h], app_name: [p], source: [10.0.0.1], listener: [u], message: m, parsed: false}
-    sinks: [f]
-    final: true
-  - {name: b, fallback: true, sinks: [f]}
-`)
-	f := false
-	want := []router.Route{
-		{Name: "a", Match: router.Match{Facility: []string{"auth"}, MinSeverity: "err", Hostname: []string{"h"}, AppName: []string{"p"},
-			Source: []string{"10.0.0.1"}, Listener: []string{"u"}, Message: "m", Parsed: &f}, Sinks: []string{"f"}, Final: true},
-		{Name: "b", Sinks: []string{"f"}, Fallback: true},
-	}
-	if got := c.RouterRoutes(); !reflect.DeepEqual(got, want) {
-		t.Errorf("RouterRoutes:\n got %+v\nwant %+v", got, want)
-	}
-	if _, err := router.New(c.RouterRoutes(), c.SinkNames()); err != nil {
-		t.Errorf("router.New: %v", err)
 	}
 }

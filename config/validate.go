@@ -3,24 +3,103 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"strconv"
+	"reflect"
 	"strings"
+	"syslogd/listener"
 )
 
 // validate checks values and cross-references. Each check reports at the
 // path of the offending value, which the reporter turns into a position.
-func validate(c *Config, r *reporter) {
-	listeners := checkListeners(c.Listeners, r)
-	sinks := checkSinks(c.Sinks, r)
-	checkRoutes(c, listeners, sinks, r)
+func validate(c *Config, r *reporter, listeners, sinks *section) {
+	names := make([]string, len(c.Listeners))
+	bound := make(map[string]int) // socket → first listener
+	for i, l := range c.Listeners {
+		names[i] = l.Name
+		checkOptions(r, elem(listeners.key, i), l.Options)
+		if b, ok := l.Options.(interface {
+			Socket() (field, key, where string)
+		}); ok {
+			f, key, where := b.Socket()
+			if prev, dup := bound[key]; dup {
+				r.at(field(elem(listeners.key, i), f), fmt.Sprintf("%s already listens on %s", elem(listeners.key, prev), where))
+			} else if key != "" {
+				bound[key] = i
+			}
+		}
+	}
+	if len(c.Listeners) == 0 {
+		r.at(listeners.key, "at least one listener is required")
+	}
+	known := checkNames(r, listeners.key, listeners.noun, names)
+	names = make([]string, len(c.Sinks))
+	for i, s := range c.Sinks {
+		names[i] = s.Name
+		checkOptions(r, elem(sinks.key, i), s.Options)
+	}
+	if len(c.Sinks) == 0 {
+		r.at(sinks.key, "at least one sink is required")
+	}
+	checkNames(r, sinks.key, sinks.noun, names)
+	checkRoutes(c, known, names, r)
 	if c.Stats.Enabled() {
-		checkHostPort(r, "stats.address", c.Stats.Address)
+		if err := listener.CheckAddress(c.Stats.Address); err != nil {
+			r.at("stats.address", err.Error())
+		}
 	}
 	positive(r, "shutdown_timeout", c.ShutdownTimeout)
 	enum(r, "log.level", c.Log.Level, "debug", "info", "warn", "error")
 	enum(r, "log.format", c.Log.Format, "text", "json")
+}
+
+// fieldError is an error a stage places at a key (see Options).
+type fieldError interface {
+	error
+	FieldPath() string
+}
+
+// checkOptions places a stage's Check errors at their keys below path,
+// then checks that the files the options name can be read.
+func checkOptions(r *reporter, path string, o Options) {
+	if o == nil {
+		return // the kind was missing or unknown, and is reported
+	}
+	for _, err := range o.Check() {
+		fp, ok := errors.AsType[fieldError](err)
+		if !ok {
+			r.at(path, err.Error())
+			continue
+		}
+		at, reason := field(path, fp.FieldPath()), errors.Unwrap(err).Error()
+		if p := parent(at); strings.HasSuffix(at, "]") && !r.ix.has(at) && r.ix.has(p) {
+			at = p // an element of a list written as one string (",scalar"): at the string
+		}
+		if k, ok := fp.(interface{ OnKey() bool }); ok && k.OnKey() {
+			r.atKey(at, reason)
+			r.bad = append(r.bad, at)
+			continue
+		}
+		r.at(at, reason)
+	}
+	checkFiles(r, path, reflect.ValueOf(o).Elem())
+}
+
+// checkFiles opens every file a ",file" field names, so --check-config
+// catches a missing certificate before a restart does.
+func checkFiles(r *reporter, path string, v reflect.Value) {
+	fields, names := yamlFields(v.Type())
+	for _, name := range names {
+		f := fields[name]
+		fv, at := v.FieldByIndex(f.index), field(path, name)
+		switch {
+		case f.file && fv.Kind() == reflect.String && fv.String() != "":
+			checkReadable(r, at, fv.String())
+		case fv.Kind() == reflect.Pointer && !fv.IsNil() && fv.Elem().Kind() == reflect.Struct:
+			checkFiles(r, at, fv.Elem())
+		case fv.Kind() == reflect.Struct && fv.Type() != prefixType:
+			checkFiles(r, at, fv)
+		}
+	}
 }
 
 // checkNames reports empty, malformed and repeated names in one section
@@ -88,28 +167,6 @@ func positive[T ~int | ~int64](r *reporter, path string, v T) {
 	if v <= 0 {
 		r.at(path, "must be > 0")
 	}
-}
-
-// checkHostPort reports an address that is not host:port with a numeric
-// port; the host may be empty (all interfaces).
-func checkHostPort(r *reporter, path, addr string) bool {
-	if !required(r, path, addr) {
-		return false
-	}
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		reason := err.Error()
-		if ae, ok := errors.AsType[*net.AddrError](err); ok {
-			reason = ae.Err
-		}
-		r.at(path, fmt.Sprintf("invalid address %q: %s (want host:port)", addr, reason))
-		return false
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		r.at(path, fmt.Sprintf("invalid port %q (want 0-65535)", port))
-		return false
-	}
-	return true
 }
 
 // checkReadable opens a file the daemon will need, so --check-config

@@ -26,7 +26,7 @@ func checkRoutes(c *Config, listeners map[string]bool, sinks []string, r *report
 			}
 		}
 	}
-	_, err := router.New(c.RouterRoutes(), sinks)
+	_, err := router.New(c.Routes, sinks)
 	for _, e := range joined(err) {
 		if fe, ok := errors.AsType[*router.FieldError](e); ok {
 			r.at(elem("routes", fe.Route)+"."+fe.Field, fe.Err.Error())

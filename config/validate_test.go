@@ -1,9 +1,12 @@
-package config
+package config_test
 
 import (
 	"errors"
+
 	"slices"
 	"strings"
+	"syslogd/config"
+	"syslogd/daemon"
 	"testing"
 )
 
@@ -15,14 +18,20 @@ const (
 	okRoutes    = "routes: [{name: r, sinks: [f]}]\n"
 )
 
+// load loads src with the daemon's table of listener protocols and sink
+// types, the one the binary uses.
+func load(name, src string) (*config.Config, error) {
+	return config.LoadBytes(name, []byte(src), daemon.Schema())
+}
+
 // problems loads src and returns each problem as "LINE:COL: path: reason".
 func problems(t *testing.T, src string) []string {
 	t.Helper()
-	_, err := LoadBytes("t.yaml", []byte(src))
+	_, err := load("t.yaml", src)
 	if err == nil {
 		return nil
 	}
-	errs, ok := errors.AsType[*Errors](err)
+	errs, ok := errors.AsType[*config.Errors](err)
 	if !ok {
 		t.Fatalf("error is %T, want *Errors: %v", err, err)
 	}

@@ -29,7 +29,7 @@ routes:
 stats: {address: "off"}
 shutdown_timeout: 2s
 `
-	cfg, err := config.LoadBytes("test.yaml", []byte(y))
+	cfg, err := config.LoadBytes("test.yaml", []byte(y), Schema())
 	if err != nil {
 		t.Fatal(err)
 	}

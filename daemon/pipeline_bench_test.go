@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"syscall"
-	"syslogd/sinks/template"
 	"testing"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"syslogd/router"
 	"syslogd/sinks"
 	"syslogd/sinks/file"
-	"syslogd/sinks/format"
 )
 
 // BenchmarkPipeline measures one frame through everything but the socket:
@@ -33,11 +31,9 @@ func BenchmarkPipeline(b *testing.B) {
 	for name, frame := range frames {
 		b.Run(name, func(b *testing.B) {
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			tmpl, err := template.Parse(filepath.Join(b.TempDir(), "{hostname}/{app_name}.log"), template.Path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			fs, err := file.New(file.Config{Name: "files", Path: tmpl, Format: format.RFC3164}, log)
+			fo := file.DefaultOptions()
+			fo.Path = filepath.Join(b.TempDir(), "{hostname}/{app_name}.log")
+			fs, err := file.New(fo, log)
 			if err != nil {
 				b.Fatal(err)
 			}

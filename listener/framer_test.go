@@ -181,14 +181,16 @@ func TestFramerReset(t *testing.T) {
 	}
 }
 
-func TestParseFraming(t *testing.T) {
+func TestFramingText(t *testing.T) {
 	for _, f := range []Framing{FramingAuto, FramingOctetCounting, FramingNonTransparent} {
-		got, err := ParseFraming(f.String())
-		if err != nil || got != f {
-			t.Errorf("ParseFraming(%q) = %v, %v", f.String(), got, err)
+		var got Framing = 99
+		if err := got.UnmarshalText([]byte(f.String())); err != nil || got != f {
+			t.Errorf("UnmarshalText(%q) = %v, %v", f.String(), got, err)
 		}
 	}
-	if _, err := ParseFraming("lf"); err == nil {
-		t.Error("ParseFraming(lf) succeeded")
+	var f Framing
+	err := f.UnmarshalText([]byte("lf"))
+	if want := `invalid value "lf" (want auto, octet_counting, non_transparent)`; err == nil || err.Error() != want {
+		t.Errorf("UnmarshalText(lf) = %v, want %s", err, want)
 	}
 }

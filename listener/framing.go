@@ -15,22 +15,25 @@ const (
 	// FramingNonTransparent accepts only frames ended by LF or NUL, with an
 	// optional CR before the LF (RFC 6587 §3.4.2).
 	FramingNonTransparent
+	numFramings
 )
 
-var framingNames = [...]string{
+var framingNames = []string{
 	FramingAuto:           "auto",
 	FramingOctetCounting:  "octet_counting",
 	FramingNonTransparent: "non_transparent",
 }
 
-// ParseFraming maps a config value to a Framing.
-func ParseFraming(s string) (Framing, error) {
+// UnmarshalText accepts the configuration's names: auto, octet_counting,
+// non_transparent.
+func (f *Framing) UnmarshalText(b []byte) error {
 	for i, name := range framingNames {
-		if s == name {
-			return Framing(i), nil
+		if string(b) == name {
+			*f = Framing(i)
+			return nil
 		}
 	}
-	return 0, fmt.Errorf("unknown framing %q (want auto, octet_counting or non_transparent)", s)
+	return enumError(string(b), framingNames)
 }
 
 // String returns the config spelling.
@@ -39,4 +42,40 @@ func (f Framing) String() string {
 		return framingNames[f]
 	}
 	return fmt.Sprintf("Framing(%d)", uint8(f))
+}
+
+// ClientAuth says whether a tls listener asks for client certificates.
+type ClientAuth uint8
+
+const (
+	// ClientAuthNone asks for no certificate.
+	ClientAuthNone ClientAuth = iota
+	// ClientAuthRequest asks for one and, with a client CA, verifies one
+	// that is presented.
+	ClientAuthRequest
+	// ClientAuthRequire rejects a client without a certificate that
+	// chains to the client CA.
+	ClientAuthRequire
+	numClientAuths
+)
+
+var clientAuthNames = []string{ClientAuthNone: "none", ClientAuthRequest: "request", ClientAuthRequire: "require"}
+
+// UnmarshalText accepts none, request and require.
+func (a *ClientAuth) UnmarshalText(b []byte) error {
+	for i, name := range clientAuthNames {
+		if string(b) == name {
+			*a = ClientAuth(i)
+			return nil
+		}
+	}
+	return enumError(string(b), clientAuthNames)
+}
+
+// String returns the config spelling.
+func (a ClientAuth) String() string {
+	if int(a) < len(clientAuthNames) {
+		return clientAuthNames[a]
+	}
+	return fmt.Sprintf("ClientAuth(%d)", uint8(a))
 }

@@ -100,12 +100,9 @@ func (r *recorder) none(t *testing.T) {
 }
 
 // start runs a listener that the test closes (and checks) at its end.
-func start(t *testing.T, cfg Config, r *recorder, m *Metrics) *Listener {
+func start(t *testing.T, cfg Options, r *recorder, m *Metrics) *Listener {
 	t.Helper()
-	if cfg.Name == "" {
-		cfg.Name = t.Name()
-	}
-	l, err := Listen(cfg, r.newHandler, m, nil)
+	l, err := Listen(t.Name(), withDefaults(cfg), r.newHandler, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +114,22 @@ func start(t *testing.T, cfg Config, r *recorder, m *Metrics) *Listener {
 		}
 	})
 	return l
+}
+
+// withDefaults fills o's zero limits from DefaultOptions, so that a test
+// names only what it is about.
+func withDefaults(o Options) Options {
+	d := DefaultOptions(o.Protocol)
+	if o.MaxMessageBytes == 0 {
+		o.MaxMessageBytes = d.MaxMessageBytes
+	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = d.MaxConnections
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = d.IdleTimeout
+	}
+	return o
 }
 
 // loopbacks lists the loopback addresses to test on: IPv4, and IPv6 when

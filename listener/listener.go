@@ -2,6 +2,7 @@ package listener
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,7 +48,9 @@ type Metrics struct {
 
 // Listener is one bound socket and the goroutines serving it.
 type Listener struct {
-	cfg        Config
+	name       string
+	cfg        Options
+	tls        *tls.Config // protocol tls only
 	newHandler func() Handler
 	m          *Metrics
 	log        *slog.Logger
@@ -70,16 +73,20 @@ type Listener struct {
 }
 
 // Listen binds the socket, so a Listener that is returned is ready, and
-// starts its goroutines. newHandler is called once per reader goroutine or
-// connection. m and log may be nil.
-func Listen(cfg Config, newHandler func() Handler, m *Metrics, log *slog.Logger) (*Listener, error) {
-	cfg.AllowedSources = slices.Clone(cfg.AllowedSources)
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		return nil, fmt.Errorf("listener %s: %w", cfg.Name, err)
+// starts its goroutines. o is checked with Check (a configuration that
+// loaded has passed it already) and, for tls, its files are loaded here.
+// newHandler is called once per reader goroutine or connection. m and log
+// may be nil. Errors do not name the listener: the caller does.
+func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *slog.Logger) (*Listener, error) {
+	if errs := o.Check(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	if newHandler == nil {
-		return nil, fmt.Errorf("listener %s: nil handler constructor", cfg.Name)
+		return nil, errors.New("nil handler constructor")
+	}
+	o.AllowedSources = slices.Clone(o.AllowedSources)
+	for i, p := range o.AllowedSources {
+		o.AllowedSources[i] = p.Masked()
 	}
 	if m == nil {
 		m = new(Metrics)
@@ -88,27 +95,33 @@ func Listen(cfg Config, newHandler func() Handler, m *Metrics, log *slog.Logger)
 		log = slog.New(slog.DiscardHandler)
 	}
 	l := &Listener{
-		cfg:        cfg,
+		name:       name,
+		cfg:        o,
 		newHandler: newHandler,
 		m:          m,
-		log:        log.With("listener", cfg.Name),
+		log:        log.With("listener", name),
 		done:       make(chan struct{}),
 		waited:     make(chan struct{}),
 		conns:      make(map[net.Conn]struct{}),
 	}
-	if cfg.Protocol == "udp" {
+	var err error
+	if o.Protocol == "tls" {
+		if l.tls, err = TLSConfig(*o.TLS); err != nil {
+			return nil, err
+		}
+	}
+	if o.Protocol == "udp" {
 		err = l.listenUDP()
 	} else {
 		err = l.listenStream()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("listener %s: %w", cfg.Name, err)
+		return nil, err
 	}
-	l.log.Info("listening", "protocol", cfg.Protocol, "address", l.Addr().String())
+	l.log.Info("listening", "protocol", o.Protocol, "address", l.Addr().String())
 	return l, nil
 }
 
-// Addr is the bound address (with the real port when Config asked for 0).
 func (l *Listener) Addr() net.Addr {
 	if l.packet != nil {
 		return l.packet.LocalAddr()
@@ -158,7 +171,7 @@ func (l *Listener) Close(ctx context.Context) error {
 			_ = c.Close()
 		}
 		l.mu.Unlock()
-		return fmt.Errorf("listener %s: close: %w", l.cfg.Name, ctx.Err())
+		return fmt.Errorf("close: %w", ctx.Err())
 	}
 }
 

@@ -106,7 +106,7 @@ func (l *Listener) serveConn(c net.Conn, src netip.AddrPort) {
 	defer l.wg.Done()
 	defer l.forget(c)
 	rd := &connReader{r: c, c: c, idle: l.cfg.IdleTimeout, sniff: true}
-	if l.cfg.TLS != nil {
+	if l.tls != nil {
 		tc, ok := l.handshake(c, src)
 		if !ok {
 			return
@@ -164,7 +164,7 @@ func (l *Listener) streamEnded(err error, src netip.AddrPort) {
 // handshake runs the TLS handshake on the connection's goroutine (not the
 // accept loop, which a slow client would otherwise stall), under a deadline.
 func (l *Listener) handshake(c net.Conn, src netip.AddrPort) (*tls.Conn, bool) {
-	tc := tls.Server(c, l.cfg.TLS)
+	tc := tls.Server(c, l.tls)
 	_ = c.SetDeadline(time.Now().Add(min(handshakeTimeout, l.cfg.IdleTimeout)))
 	if err := tc.Handshake(); err != nil {
 		if !l.isClosing() {

@@ -26,7 +26,7 @@ func (h *countHandler) HandleOversize(netip.AddrPort, int) {}
 // to the Handler: read, framing, timestamp, call.
 func BenchmarkTCPOctetCounting(b *testing.B) {
 	h := &countHandler{done: make(chan struct{})}
-	l, err := Listen(Config{Name: "bench", Protocol: "tcp", Address: "127.0.0.1:0"},
+	l, err := Listen("bench", withDefaults(Options{Protocol: "tcp", Address: "127.0.0.1:0"}),
 		func() Handler { return h }, nil, nil)
 	if err != nil {
 		b.Fatal(err)

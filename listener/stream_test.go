@@ -14,7 +14,7 @@ func TestTCPMixedFraming(t *testing.T) {
 	for _, addr := range loopbacks(t) {
 		t.Run(addr, func(t *testing.T) {
 			r, m := newRecorder(), new(Metrics)
-			l := start(t, Config{Protocol: "tcp", Address: addr, MaxMessageBytes: 64}, r, m)
+			l := start(t, Options{Protocol: "tcp", Address: addr, MaxMessageBytes: 64}, r, m)
 			c := dial(t, l, nil)
 			src := addrPort(t, c.LocalAddr())
 			write(t, c, "5 hello<13>lf\n<13>nul\x0010 <13>octet2<13>crlf\r\n\n\r\n")
@@ -55,7 +55,7 @@ func TestTCPFixedFraming(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.framing.String(), func(t *testing.T) {
 			r, m := newRecorder(), new(Metrics)
-			l := start(t, Config{Protocol: "tcp", Address: "127.0.0.1:0", Framing: tc.framing}, r, m)
+			l := start(t, Options{Protocol: "tcp", Address: "127.0.0.1:0", Framing: tc.framing}, r, m)
 			c := dial(t, l, nil)
 			write(t, c, tc.in)
 			_ = c.(*net.TCPConn).CloseWrite()
@@ -75,7 +75,7 @@ func TestTCPFixedFraming(t *testing.T) {
 
 func TestTCPMaxConnections(t *testing.T) {
 	r, m := newRecorder(), new(Metrics)
-	l := start(t, Config{Protocol: "tcp", Address: "127.0.0.1:0", MaxConnections: 1}, r, m)
+	l := start(t, Options{Protocol: "tcp", Address: "127.0.0.1:0", MaxConnections: 1}, r, m)
 	a := dial(t, l, nil)
 	write(t, a, "<13>a\n")
 	r.expect(t, "<13>a") // a is admitted and counted
@@ -102,7 +102,7 @@ func TestTCPMaxConnections(t *testing.T) {
 
 func TestTCPAllowedSources(t *testing.T) {
 	r, m := newRecorder(), new(Metrics)
-	l := start(t, Config{
+	l := start(t, Options{
 		Protocol: "tcp", Address: "127.0.0.1:0",
 		AllowedSources: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")},
 	}, r, m)
@@ -124,7 +124,7 @@ func TestTCPAllowedSources(t *testing.T) {
 func TestTCPIdleTimeout(t *testing.T) {
 	const idle = 150 * time.Millisecond
 	r, m := newRecorder(), new(Metrics)
-	l := start(t, Config{Protocol: "tcp", Address: "127.0.0.1:0", IdleTimeout: idle}, r, m)
+	l := start(t, Options{Protocol: "tcp", Address: "127.0.0.1:0", IdleTimeout: idle}, r, m)
 	c := dial(t, l, nil)
 	began := time.Now()
 	write(t, c, "<13>partial")
@@ -144,7 +144,7 @@ func TestTCPIdleTimeout(t *testing.T) {
 func TestTCPIdleTimeoutRefreshed(t *testing.T) {
 	const idle = 300 * time.Millisecond
 	r := newRecorder()
-	l := start(t, Config{Protocol: "tcp", Address: "127.0.0.1:0", IdleTimeout: idle}, r, nil)
+	l := start(t, Options{Protocol: "tcp", Address: "127.0.0.1:0", IdleTimeout: idle}, r, nil)
 	c := dial(t, l, nil)
 	for i := range 8 { // 8 × idle/3 ≈ 2.7 idle timeouts in all
 		write(t, c, "<13>tick\n")
@@ -157,7 +157,7 @@ func TestTCPIdleTimeoutRefreshed(t *testing.T) {
 
 func TestTCPRejectsTLSClientHello(t *testing.T) {
 	r, m := newRecorder(), new(Metrics)
-	l := start(t, Config{Protocol: "tcp", Address: "127.0.0.1:0"}, r, m)
+	l := start(t, Options{Protocol: "tcp", Address: "127.0.0.1:0"}, r, m)
 	c := dial(t, l, nil)
 	// A TLS 1.2 ClientHello record header and the start of its body.
 	write(t, c, "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03<13>not a frame\n")
@@ -175,7 +175,7 @@ func TestTCPRejectsTLSClientHello(t *testing.T) {
 // milliseconds neither blocks another connection nor loses its frame.
 func TestTCPSlowSender(t *testing.T) {
 	r := newRecorder()
-	l := start(t, Config{Protocol: "tcp", Address: "127.0.0.1:0"}, r, nil)
+	l := start(t, Options{Protocol: "tcp", Address: "127.0.0.1:0"}, r, nil)
 	slow, fast := dial(t, l, nil), dial(t, l, nil)
 	trickle := func(s string) {
 		for i := range len(s) {
@@ -193,7 +193,7 @@ func TestTCPSlowSender(t *testing.T) {
 
 func TestCloseDeliversTrailingFrame(t *testing.T) {
 	r, m := newRecorder(), new(Metrics)
-	l, err := Listen(Config{Name: "close", Protocol: "tcp", Address: "127.0.0.1:0"}, r.newHandler, m, nil)
+	l, err := Listen("close", withDefaults(Options{Protocol: "tcp", Address: "127.0.0.1:0"}), r.newHandler, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func (h stuckHandler) HandleOversize(netip.AddrPort, int) {}
 
 func TestCloseGivesUpAtDeadline(t *testing.T) {
 	h := stuckHandler{entered: make(chan struct{}, 1), release: make(chan struct{})}
-	l, err := Listen(Config{Name: "stuck", Protocol: "tcp", Address: "127.0.0.1:0"},
+	l, err := Listen("stuck", withDefaults(Options{Protocol: "tcp", Address: "127.0.0.1:0"}),
 		func() Handler { return h }, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -260,22 +260,22 @@ func TestListenConfigErrors(t *testing.T) {
 	nop := func() Handler { return recHandler{newRecorder()} }
 	tests := []struct {
 		name string
-		cfg  Config
+		cfg  Options
 	}{
-		{"unknown protocol", Config{Protocol: "sctp", Address: "127.0.0.1:0"}},
-		{"tls without config", Config{Protocol: "tls", Address: "127.0.0.1:0"}},
-		{"negative size", Config{Protocol: "tcp", Address: "127.0.0.1:0", MaxMessageBytes: -1}},
-		{"bad framing", Config{Protocol: "tcp", Address: "127.0.0.1:0", Framing: 7}},
-		{"bad prefix", Config{Protocol: "udp", Address: "127.0.0.1:0", AllowedSources: []netip.Prefix{{}}}},
-		{"bad address", Config{Protocol: "tcp", Address: "127.0.0.1:99999"}},
+		{"unknown protocol", Options{Protocol: "sctp", Address: "127.0.0.1:0"}},
+		{"tls without config", Options{Protocol: "tls", Address: "127.0.0.1:0"}},
+		{"negative size", Options{Protocol: "tcp", Address: "127.0.0.1:0", MaxMessageBytes: -1}},
+		{"bad framing", Options{Protocol: "tcp", Address: "127.0.0.1:0", Framing: 7}},
+		{"bad prefix", Options{Protocol: "udp", Address: "127.0.0.1:0", AllowedSources: []netip.Prefix{{}}}},
+		{"bad address", Options{Protocol: "tcp", Address: "127.0.0.1:99999"}},
 	}
 	for _, tc := range tests {
-		if l, err := Listen(tc.cfg, nop, nil, nil); err == nil {
+		if l, err := Listen("bad", withDefaults(tc.cfg), nop, nil, nil); err == nil {
 			_ = l.Close(t.Context())
 			t.Errorf("%s: Listen succeeded", tc.name)
 		}
 	}
-	if _, err := Listen(Config{Protocol: "tcp", Address: "127.0.0.1:0"}, nil, nil, nil); err == nil {
+	if _, err := Listen("nil", withDefaults(Options{Protocol: "tcp", Address: "127.0.0.1:0"}), nil, nil, nil); err == nil {
 		t.Error("nil handler constructor accepted")
 	}
 }
@@ -301,7 +301,7 @@ func (h gateHandler) HandleFrame(f *Frame) {
 func TestCloseDrainsKernelBuffer(t *testing.T) {
 	r := newRecorder()
 	h := gateHandler{recHandler{r}, make(chan struct{}, 1), make(chan struct{})}
-	l, err := Listen(Config{Name: "drain", Protocol: "tcp", Address: "127.0.0.1:0"},
+	l, err := Listen("drain", withDefaults(Options{Protocol: "tcp", Address: "127.0.0.1:0"}),
 		func() Handler { return h }, nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -3,18 +3,18 @@ package listener
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"os"
 )
 
 // TLSConfig builds a server config: TLS 1.2 minimum, the certificate and key
-// from files, and client authentication "none", "request" or "require".
-// With "request" a client certificate is optional but, when clientCAFile is
-// given, verified if presented; "require" needs clientCAFile and rejects a
-// client without a certificate that chains to it.
-func TLSConfig(certFile, keyFile, clientCAFile, clientAuth string) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+// from files, and client authentication none, request or require. With
+// request a client certificate is optional but, when ClientCAFile is
+// given, verified if presented; require needs ClientCAFile and rejects a
+// client without a certificate that chains to it (Options.Check says so
+// before the files are read).
+func TLSConfig(o TLSOptions) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("load tls certificate: %w", err)
 	}
@@ -23,33 +23,33 @@ func TLSConfig(certFile, keyFile, clientCAFile, clientAuth string) (*tls.Config,
 		Certificates: []tls.Certificate{cert},
 	}
 	var pool *x509.CertPool
-	if clientCAFile != "" && clientAuth != "none" {
-		pem, err := os.ReadFile(clientCAFile)
+	if o.ClientCAFile != "" && o.ClientAuth != ClientAuthNone {
+		pem, err := os.ReadFile(o.ClientCAFile)
 		if err != nil {
 			return nil, fmt.Errorf("read client ca file: %w", err)
 		}
 		pool = x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("client ca file %s: no PEM certificates", clientCAFile)
+			return nil, fmt.Errorf("client ca file %s: no PEM certificates", o.ClientCAFile)
 		}
 	}
-	switch clientAuth {
-	case "", "none":
+	switch o.ClientAuth {
+	case ClientAuthNone:
 		cfg.ClientAuth = tls.NoClientCert
-	case "request":
+	case ClientAuthRequest:
 		cfg.ClientAuth = tls.RequestClientCert
 		if pool != nil {
 			cfg.ClientAuth = tls.VerifyClientCertIfGiven
 			cfg.ClientCAs = pool
 		}
-	case "require":
+	case ClientAuthRequire:
 		if pool == nil {
-			return nil, errors.New("client_auth require needs client_ca_file")
+			return nil, fmt.Errorf("client_auth require needs client_ca_file")
 		}
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 		cfg.ClientCAs = pool
 	default:
-		return nil, fmt.Errorf("unknown client_auth %q (want none, request or require)", clientAuth)
+		return nil, fmt.Errorf("unknown client_auth %v", o.ClientAuth)
 	}
 	return cfg, nil
 }

@@ -104,12 +104,14 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 // startTLS runs a TLS listener with the given client_auth.
 func startTLS(t *testing.T, p testPKI, clientAuth string) (*Listener, *recorder, *Metrics) {
 	t.Helper()
-	cfg, err := TLSConfig(p.certFile, p.keyFile, p.caFile, clientAuth)
-	if err != nil {
+	var auth ClientAuth
+	if err := auth.UnmarshalText([]byte(clientAuth)); err != nil {
 		t.Fatal(err)
 	}
 	r, m := newRecorder(), new(Metrics)
-	return start(t, Config{Protocol: "tls", Address: "127.0.0.1:0", TLS: cfg}, r, m), r, m
+	o := Options{Protocol: "tls", Address: "127.0.0.1:0",
+		TLS: &TLSOptions{CertFile: p.certFile, KeyFile: p.keyFile, ClientCAFile: p.caFile, ClientAuth: auth}}
+	return start(t, o, r, m), r, m
 }
 
 // dialTLS connects and sends s, returning the client's first error (TLS 1.3
@@ -182,22 +184,23 @@ func TestTLSPlainClientCounted(t *testing.T) {
 func TestTLSConfig(t *testing.T) {
 	p := newTestPKI(t)
 	tests := []struct {
-		name, ca, auth string
-		want           tls.ClientAuthType
+		name, ca string
+		auth     ClientAuth
+		want     tls.ClientAuthType
 		wantErr        bool
 	}{
-		{"none", "", "none", tls.NoClientCert, false},
-		{"empty means none", "", "", tls.NoClientCert, false},
-		{"request without ca", "", "request", tls.RequestClientCert, false},
-		{"request with ca", p.caFile, "request", tls.VerifyClientCertIfGiven, false},
-		{"require with ca", p.caFile, "require", tls.RequireAndVerifyClientCert, false},
-		{"require without ca", "", "require", 0, true},
-		{"unknown mode", "", "maybe", 0, true},
-		{"ca is not pem", p.keyFile + ".missing", "require", 0, true},
-		{"ca without certificates", p.keyFile, "require", 0, true},
+		{"none", "", ClientAuthNone, tls.NoClientCert, false},
+		{"none ignores the ca", p.caFile, ClientAuthNone, tls.NoClientCert, false},
+		{"request without ca", "", ClientAuthRequest, tls.RequestClientCert, false},
+		{"request with ca", p.caFile, ClientAuthRequest, tls.VerifyClientCertIfGiven, false},
+		{"require with ca", p.caFile, ClientAuthRequire, tls.RequireAndVerifyClientCert, false},
+		{"require without ca", "", ClientAuthRequire, 0, true},
+		{"unknown mode", "", numClientAuths, 0, true},
+		{"ca is not pem", p.keyFile + ".missing", ClientAuthRequire, 0, true},
+		{"ca without certificates", p.keyFile, ClientAuthRequire, 0, true},
 	}
 	for _, tc := range tests {
-		cfg, err := TLSConfig(p.certFile, p.keyFile, tc.ca, tc.auth)
+		cfg, err := TLSConfig(TLSOptions{CertFile: p.certFile, KeyFile: p.keyFile, ClientCAFile: tc.ca, ClientAuth: tc.auth})
 		if tc.wantErr {
 			if err == nil {
 				t.Errorf("%s: no error", tc.name)
@@ -211,11 +214,11 @@ func TestTLSConfig(t *testing.T) {
 		if cfg.ClientAuth != tc.want || cfg.MinVersion != tls.VersionTLS12 || len(cfg.Certificates) != 1 {
 			t.Errorf("%s: client_auth %v min_version %x certs %d", tc.name, cfg.ClientAuth, cfg.MinVersion, len(cfg.Certificates))
 		}
-		if (tc.ca != "") != (cfg.ClientCAs != nil) {
+		if (tc.ca != "" && tc.auth != ClientAuthNone) != (cfg.ClientCAs != nil) {
 			t.Errorf("%s: ClientCAs set = %v", tc.name, cfg.ClientCAs != nil)
 		}
 	}
-	if _, err := TLSConfig(p.certFile, p.caFile, "", "none"); err == nil {
+	if _, err := TLSConfig(TLSOptions{CertFile: p.certFile, KeyFile: p.caFile}); err == nil {
 		t.Error("mismatched key accepted")
 	}
 }

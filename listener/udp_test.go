@@ -14,7 +14,7 @@ func TestUDPFramesAndTruncation(t *testing.T) {
 	for _, addr := range loopbacks(t) {
 		t.Run(addr, func(t *testing.T) {
 			r, m := newRecorder(), new(Metrics)
-			l := start(t, Config{Protocol: "udp", Address: addr, MaxMessageBytes: 100}, r, m)
+			l := start(t, Options{Protocol: "udp", Address: addr, MaxMessageBytes: 100}, r, m)
 			c := dial(t, l, nil)
 			src := addrPort(t, c.LocalAddr())
 			before := time.Now()
@@ -55,7 +55,7 @@ func TestUDPFramesAndTruncation(t *testing.T) {
 // all of 127/8); only the allowed one gets through.
 func TestUDPAllowedSources(t *testing.T) {
 	r, m := newRecorder(), new(Metrics)
-	l := start(t, Config{
+	l := start(t, Options{
 		Protocol: "udp", Address: "127.0.0.1:0",
 		AllowedSources: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")},
 	}, r, m)
@@ -77,7 +77,7 @@ func TestUDPDualStackUnmapsIPv4(t *testing.T) {
 		t.Skip("no IPv6")
 	}
 	r := newRecorder()
-	l := start(t, Config{
+	l := start(t, Options{
 		Protocol: "udp", Address: "[::]:0",
 		AllowedSources: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 	}, r, nil)
@@ -120,7 +120,7 @@ func TestUDPKernelDrops(t *testing.T) {
 	}
 	h := &blockingHandler{first: make(chan struct{}), release: make(chan struct{}), lastSeen: make(chan string, 1)}
 	m := new(Metrics)
-	l, err := Listen(Config{Name: "drops", Protocol: "udp", Address: "127.0.0.1:0"},
+	l, err := Listen("drops", withDefaults(Options{Protocol: "udp", Address: "127.0.0.1:0"}),
 		func() Handler { return h }, m, nil)
 	if err != nil {
 		t.Fatal(err)

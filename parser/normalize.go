@@ -22,9 +22,10 @@ const isoPlaceholder = "1970-01-01T00:00:00Z"
 // control bytes one for one, so the message text go-syslog reports is the
 // same length as, and lines up with, the end of the original frame: the
 // caller takes the text from there, losing nothing. changed is false when
-// there was nothing to fix, so retrying would be pointless.
-func normalize(dst, in []byte, loc *time.Location) (out []byte, ts time.Time, hasTS, changed bool) {
-	i := bytes.IndexByte(in, '>') + 1
+// there was nothing to fix, so retrying would be pointless. priEnd is the
+// offset just past the PRI's '>'; out has the same PRI at the same offset.
+func normalize(dst, in []byte, priEnd int, loc *time.Location) (out []byte, ts time.Time, hasTS, changed bool) {
+	i := priEnd
 	dst = append(dst[:0], in[:i]...)
 	for i < len(in) && in[i] == ' ' {
 		dst = append(dst, ' ')

@@ -16,7 +16,8 @@ import (
 // Options configure a Parser. The zero value parses both formats, reads
 // year-less RFC 3164 timestamps in time.Local and uses the wall clock.
 type Options struct {
-	// Format is "auto" (also when empty), "rfc5424" or "rfc3164".
+	// Format is "auto" (also when empty), "rfc5424" or "rfc3164"; see
+	// Config for the configured form.
 	Format string
 	// Location is the zone for RFC 3164 timestamps that carry none; nil
 	// means time.Local.
@@ -73,15 +74,12 @@ func (p *Parser) SetKeepRaw(keep bool) { p.keepRaw = keep }
 // New returns a Parser for opts. An unknown Format is an error.
 func New(opts Options) (*Parser, error) {
 	p := &Parser{loc: opts.Location, now: opts.Now, keepRaw: true}
-	switch opts.Format {
-	case "", "auto":
-		p.format = formatAuto
-	case "rfc5424":
-		p.format = format5424
-	case "rfc3164":
-		p.format = format3164
-	default:
-		return nil, fmt.Errorf("unknown format %q (want auto, rfc5424 or rfc3164)", opts.Format)
+	if opts.Format != "" {
+		f, err := parseFormat(opts.Format)
+		if err != nil {
+			return nil, err
+		}
+		p.format = f
 	}
 	if p.loc == nil {
 		p.loc = time.Local
@@ -148,14 +146,14 @@ func (p *Parser) Parse(data []byte, src netip.AddrPort, listener string, receive
 	}
 	switch p.format {
 	case format5424:
-		p.parse5424(m, in, data, pri)
+		p.parse5424(m, in, data, pri, end)
 	case format3164:
-		p.parse3164(m, in, data, pri)
+		p.parse3164(m, in, data, pri, end)
 	default:
 		if looks5424(in[end:]) {
-			p.parse5424(m, in, data, pri)
+			p.parse5424(m, in, data, pri, end)
 		} else {
-			p.parse3164(m, in, data, pri)
+			p.parse3164(m, in, data, pri, end)
 		}
 	}
 	return m
@@ -186,8 +184,27 @@ func machineParse(mc syslog.Machine, in []byte) (syslog.Message, error) {
 	return msg, nil
 }
 
-// trimTrailer drops the LF, CR and NUL bytes many senders end a datagram
-// with; they are framing residue, not message text. Raw keeps them.
+// trimTrailer drops every LF, CR and NUL at the end of a frame: senders
+// end messages as they would end a stream line, and those bytes are
+// framing residue, not message text.
+//
+// listener/ owns framing and already removes the one delimiter it knows
+// of (trimDatagram: one LF, CRLF or NUL per datagram; Framer: the LF or
+// NUL delimiter and one CR before it). What reaches the parser can still
+// end in such bytes, and framing cannot tell they are residue:
+//   - an octet-counted frame (RFC 6587 §3.4.1) is passed on exactly as
+//     counted, and some senders count the LF they append;
+//   - a datagram may end in more than one ("msg\r\n\x00", "msg\n\n") or
+//     in a lone CR, and trimDatagram removes one LF, CRLF or NUL only;
+//   - a non-transparent frame may end "\r\r" before its LF.
+//
+// Nor can the parser know whether a trailer was removed before it, so
+// trimming only "the rest" is not possible: it trims all of them, which is
+// idempotent after the listener's trim. The golden cases newline-only,
+// nopri-nul-bytes, rfc3164-trailer-bytes and rfc5424-trailing-newline pin
+// this. The trimmed bytes are dropped from parsed fields only: data, and
+// so Raw (when kept) and an unparsed message's Text, holds whatever trailer
+// bytes the listener passed on, but never the ones it removed.
 func trimTrailer(b []byte) []byte {
 	for len(b) > 0 {
 		switch b[len(b)-1] {

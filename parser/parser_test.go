@@ -101,7 +101,7 @@ func TestNoPRISource(t *testing.T) {
 		want string
 	}{
 		{netip.MustParseAddrPort("192.0.2.10:514"), "192.0.2.10"},
-		{netip.MustParseAddrPort("[::ffff:192.0.2.11]:514"), "192.0.2.11"},
+		{netip.MustParseAddrPort("192.0.2.11:514"), "192.0.2.11"}, // as the listener unmaps ::ffff:192.0.2.11
 		{netip.MustParseAddrPort("[2001:db8::1]:514"), "2001:db8::1"},
 		{netip.AddrPort{}, ""}, // unix socket: no address to stand in
 	}

@@ -6,6 +6,10 @@ import "errors"
 // assume when a frame has none.
 const defaultPRI = 13
 
+// defaultPRIText is defaultPRI as a PRI part: a frame without one is parsed
+// behind it (see parseNoPRI).
+const defaultPRIText = "<13>"
+
 // Parse errors that need no formatting are constants so that rejecting a
 // frame does not allocate beyond the message itself.
 const (

@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bytes"
 	"net/netip"
 	"time"
 
@@ -24,15 +23,16 @@ type parsed3164 struct {
 	ts         time.Time
 }
 
-// parse3164 fills m from an RFC 3164 frame with a valid PRI.
-func (p *Parser) parse3164(m *message.Message, in, data []byte, pri int) {
-	r, err := p.run3164(in)
+// parse3164 fills m from an RFC 3164 frame with a valid PRI; priEnd is
+// the offset just past its '>' (from parsePRI).
+func (p *Parser) parse3164(m *message.Message, in, data []byte, pri, priEnd int) {
+	r, err := p.run3164(in, priEnd)
 	if err != nil {
-		if rest, ok := headerless(in); ok {
+		if rest, ok := headerless(in[priEnd:]); ok {
 			p.relayHeaderless(m, rest, pri)
 			return
 		}
-		unparsed(m, data, pri, reason3164(in, err))
+		unparsed(m, data, pri, reason3164(in[priEnd:], err))
 		return
 	}
 	m.Format = message.RFC3164
@@ -40,11 +40,10 @@ func (p *Parser) parse3164(m *message.Message, in, data []byte, pri int) {
 	p.fill3164(m, r, in)
 }
 
-// headerless returns the text after PRI when it does not even begin like
-// an RFC 3164 header (no month name, ISO date, Cisco '*' or counter).
-func headerless(in []byte) ([]byte, bool) {
-	i := bytes.IndexByte(in, '>') + 1
-	rest := in[i:]
+// headerless returns rest, the text after PRI, when it does not even
+// begin like an RFC 3164 header (no month name, ISO date, Cisco '*' or
+// counter).
+func headerless(rest []byte) ([]byte, bool) {
 	j := 0
 	for j < len(rest) && rest[j] == ' ' {
 		j++
@@ -65,7 +64,7 @@ func (p *Parser) relayHeaderless(m *message.Message, text []byte, pri int) {
 	m.Facility, m.Severity, _ = message.DecodePRI(pri)
 	m.Text = string(text)
 	if m.Source.Addr().IsValid() {
-		m.Hostname = m.Source.Addr().Unmap().String()
+		m.Hostname = m.Source.Addr().String()
 	}
 	m.Timestamp = m.Received
 }
@@ -79,14 +78,14 @@ func (p *Parser) parseNoPRI(m *message.Message, in []byte, src netip.AddrPort) {
 	m.Format = message.RFC3164
 	m.NoPRI = true
 	m.Facility, m.Severity, _ = message.DecodePRI(defaultPRI)
-	p.withPRI = append(append(p.withPRI[:0], "<13>"...), in...)
-	if r, err := p.run3164(p.withPRI); err == nil {
+	p.withPRI = append(append(p.withPRI[:0], defaultPRIText...), in...)
+	if r, err := p.run3164(p.withPRI, len(defaultPRIText)); err == nil {
 		p.fill3164(m, r, in)
 	} else {
 		m.Text = string(in)
 	}
 	if m.Hostname == "" && src.Addr().IsValid() {
-		m.Hostname = src.Addr().Unmap().String()
+		m.Hostname = src.Addr().String()
 	}
 	if m.Timestamp.IsZero() {
 		m.Timestamp = m.Received
@@ -95,18 +94,19 @@ func (p *Parser) parseNoPRI(m *message.Message, in []byte, src netip.AddrPort) {
 
 // run3164 parses in strictly and, if that fails, once more after
 // normalize; the first error is the one reported, as its columns refer to
-// the frame the sender wrote.
-func (p *Parser) run3164(in []byte) (parsed3164, error) {
-	res, err := machineParse(p.pick3164(in), in)
+// the frame the sender wrote. priEnd is the offset just past the PRI's '>',
+// the same in normalize's rewrite.
+func (p *Parser) run3164(in []byte, priEnd int) (parsed3164, error) {
+	res, err := machineParse(p.pick3164(in[priEnd:]), in)
 	if err == nil {
 		return as3164(res, in)
 	}
-	fixed, ts, hasTS, changed := normalize(p.fixed, in, p.loc)
+	fixed, ts, hasTS, changed := normalize(p.fixed, in, priEnd, p.loc)
 	p.fixed = fixed
 	if !changed {
 		return parsed3164{}, err
 	}
-	res, err2 := machineParse(p.pick3164(fixed), fixed)
+	res, err2 := machineParse(p.pick3164(fixed[priEnd:]), fixed)
 	if err2 != nil {
 		return parsed3164{}, err
 	}
@@ -115,15 +115,16 @@ func (p *Parser) run3164(in []byte) (parsed3164, error) {
 	return r, err2
 }
 
-// reason3164 explains a rejected RFC 3164 frame. go-syslog's own error
-// is kept where it helps, but with its Cisco extensions on it blames
-// counters and hostnames for frames that simply lack a timestamp.
-func reason3164(in []byte, err error) string {
-	i := bytes.IndexByte(in, '>') + 1
-	for i < len(in) && in[i] == ' ' {
+// reason3164 explains a rejected RFC 3164 frame from what follows its PRI.
+// go-syslog's own error is kept where it helps, but with its Cisco
+// extensions on it blames counters and hostnames for frames that simply
+// lack a timestamp.
+func reason3164(afterPRI []byte, err error) string {
+	i := 0
+	for i < len(afterPRI) && afterPRI[i] == ' ' {
 		i++
 	}
-	rest := in[i:]
+	rest := afterPRI[i:]
 	switch {
 	case len(rest) == 0:
 		return "rfc3164: nothing after pri"
@@ -144,12 +145,12 @@ func as3164(res syslog.Message, in []byte) (parsed3164, error) {
 // pick3164 chooses the machine by the first bytes after PRI: "YYYY-" is an
 // RFC 3339 timestamp, anything else a BSD Stamp, maybe behind Cisco IOS
 // counters.
-func (p *Parser) pick3164(in []byte) syslog.Machine {
-	i := bytes.IndexByte(in, '>') + 1
-	for i < len(in) && in[i] == ' ' {
+func (p *Parser) pick3164(afterPRI []byte) syslog.Machine {
+	i := 0
+	for i < len(afterPRI) && afterPRI[i] == ' ' {
 		i++
 	}
-	if isISODate(in[i:]) {
+	if isISODate(afterPRI[i:]) {
 		return p.m3164Stamp
 	}
 	return p.m3164

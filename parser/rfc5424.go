@@ -14,12 +14,13 @@ import (
 const bom = "\xEF\xBB\xBF"
 
 // parse5424 fills m from an RFC 5424 frame. in is the frame without
-// trailer bytes, data the frame as received, pri its already checked PRI.
+// trailer bytes, data the frame as received, pri its already checked PRI
+// and priEnd the offset just past its '>' (from parsePRI).
 // go-syslog's MSG-ANY rule accepts any octets, so non-UTF-8 bodies parse.
-func (p *Parser) parse5424(m *message.Message, in, data []byte, pri int) {
+func (p *Parser) parse5424(m *message.Message, in, data []byte, pri, priEnd int) {
 	src, ts, lifted := in, time.Time{}, false
 	if !p.noLift {
-		if scratch, t, ok := p.liftTimestamp(in); ok {
+		if scratch, t, ok := p.liftTimestamp(in, priEnd); ok {
 			src, ts, lifted = scratch, t, true
 		}
 	}
@@ -54,6 +55,7 @@ func (p *Parser) parse5424(m *message.Message, in, data []byte, pri int) {
 	m.MsgID = str(sm.MsgID)
 	m.Text = strings.TrimPrefix(str(sm.Message), bom)
 	if sm.StructuredData != nil {
-		m.StructuredData = orderSD(src, *sm.StructuredData)
+		// A lifted src keeps in's bytes up to the timestamp, so priEnd holds.
+		m.StructuredData = orderSD(src, priEnd, *sm.StructuredData)
 	}
 }

@@ -13,8 +13,10 @@ import "syslogd/message"
 //
 // The scanner stays bounds-checked throughout: it must not panic even if
 // it and go-syslog ever disagree about a frame.
-func orderSD(in []byte, sd map[string]map[string]string) []message.SDElement {
-	pos := sdStart(in)
+//
+// priEnd is the offset just past the PRI's '>' (from parsePRI).
+func orderSD(in []byte, priEnd int, sd map[string]map[string]string) []message.SDElement {
+	pos := sdStart(in, priEnd)
 	nparams := 0
 	for _, ps := range sd {
 		nparams += len(ps)
@@ -65,12 +67,10 @@ func orderSD(in []byte, sd map[string]map[string]string) []message.SDElement {
 }
 
 // sdStart returns the offset of STRUCTURED-DATA: just past the sixth space
-// after PRI, as header fields up to MSGID never contain spaces.
-func sdStart(in []byte) int {
-	pos := 0
-	for pos < len(in) && in[pos] != '>' {
-		pos++
-	}
+// after PRI (which ends at priEnd), as header fields up to MSGID never
+// contain spaces.
+func sdStart(in []byte, priEnd int) int {
+	pos := priEnd
 	for spaces := 0; pos < len(in) && spaces < 6; pos++ {
 		if in[pos] == ' ' {
 			spaces++

@@ -17,10 +17,11 @@ import (
 // error messages stay the reference; FuzzLiftedTimestamp holds both paths
 // to the same answers.
 //
-// in is the frame from '<'. The scratch slice aliases p.lifted.
-func (p *Parser) liftTimestamp(in []byte) (scratch []byte, ts time.Time, ok bool) {
+// in is the frame from '<' and priEnd the offset just past the PRI's '>'.
+// The scratch slice aliases p.lifted.
+func (p *Parser) liftTimestamp(in []byte, priEnd int) (scratch []byte, ts time.Time, ok bool) {
 	// "<PRI>VERSION SP TIMESTAMP SP ..."
-	i := bytes.IndexByte(in, '>') + 1
+	i := priEnd
 	for i < len(in) && isDigit(in[i]) {
 		i++
 	}

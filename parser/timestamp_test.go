@@ -65,7 +65,7 @@ func TestLiftTakesTheFastPath(t *testing.T) {
 		"<34>1 2003-10-11T22:14:15.003Z host app - - - m",
 		"<34>1 2026-11-21T06:13:25.123456+01:00 host app 1 ID - m",
 	} {
-		if _, _, ok := p.liftTimestamp([]byte(s)); !ok {
+		if _, _, ok := p.liftTimestamp([]byte(s), len("<34>")); !ok {
 			t.Errorf("not lifted: %q", s)
 		}
 	}

@@ -49,7 +49,7 @@ func benchMessages() []message.Message {
 			"Failed password for invalid user admin from 203.0.113.9 port 51234 ssh2"),
 		mk(message.Daemon, message.Info, "web-12", "nginx", "10.0.1.12:514", "tcp",
 			`10.0.0.1 - - "GET /healthz HTTP/1.1" 200 2`),
-		mk(message.Local6, message.Info, "db03.example.com", "auditd", "[::ffff:192.0.2.20]:514", "tls",
+		mk(message.Local6, message.Info, "db03.example.com", "auditd", "192.0.2.20:514", "tls",
 			"type=SYSCALL msg=audit(1700000000.123:42): arch=c000003e syscall=59"),
 		mk(message.User, message.Debug, "laptop", "myapp", "[2001:db8:2::5]:514", "udp", "debug: cache miss for key"),
 		mk(message.Mail, message.Info, "mail01", "postfix", "10.0.0.5:514", "tcp", "connect from unknown"),

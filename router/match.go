@@ -55,11 +55,13 @@ func (c *matcher) match(m *message.Message) bool {
 	return c.re == nil || c.re.MatchString(m.Text)
 }
 
-// sourceMatch compares the sender without its zone and with a v4-mapped
-// IPv6 address (a dual-stack socket's view of an IPv4 peer) unmapped, so
-// "10.0.0.0/8" matches ::ffff:10.1.2.3.
+// sourceMatch compares the sender without its zone. Source is already
+// unmapped (see message.Message), so it is compared as it is; but a
+// link-local IPv6 sender keeps its zone (fe80::1%eth0) and
+// netip.Prefix.Contains never matches a zoned address, while configured
+// prefixes cannot carry one (message.ParsePrefix), so the zone is dropped.
 func (c *matcher) sourceMatch(src netip.AddrPort) bool {
-	a := src.Addr().Unmap().WithZone("")
+	a := src.Addr().WithZone("")
 	if !a.IsValid() {
 		return false
 	}

@@ -11,24 +11,24 @@ import (
 // Match selects messages. Every non-empty key must hold (AND); within a
 // list any element may hold (OR). An empty list or string means "any".
 type Match struct {
-	Facility    []string // names or codes (message.ParseFacility)
-	MinSeverity string   // "warning" means warning or more severe (emerg..warning), names or codes
-	Severity    []string // exact set; mutually exclusive with MinSeverity
-	Hostname    []string // globs (path.Match syntax, '*' '?' '[...]'); match is case-insensitive for hostnames
-	AppName     []string // globs, case-sensitive
-	Source      []string // sender address: CIDRs or plain IPs (v4/v6; v4-mapped v6 senders match v4 CIDRs)
-	Listener    []string // listener names (exact)
-	Message     string   // RE2, unanchored, matched against message.Text
-	Parsed      *bool    // nil = any; false selects unparsed frames
+	Facility    []string `yaml:"facility" mapstructure:"facility"`         // names or codes (message.ParseFacility)
+	MinSeverity string   `yaml:"min_severity" mapstructure:"min_severity"` // "warning" means warning or more severe (emerg..warning), names or codes
+	Severity    []string `yaml:"severity" mapstructure:"severity"`         // exact set; mutually exclusive with MinSeverity
+	Hostname    []string `yaml:"hostname" mapstructure:"hostname"`         // globs (path.Match syntax, '*' '?' '[...]'); match is case-insensitive for hostnames
+	AppName     []string `yaml:"app_name" mapstructure:"app_name"`         // globs, case-sensitive
+	Source      []string `yaml:"source" mapstructure:"source"`             // sender address: CIDRs or plain IPs (v4/v6; v4-mapped v6 senders match v4 CIDRs)
+	Listener    []string `yaml:"listener" mapstructure:"listener"`         // listener names (exact)
+	Message     string   `yaml:"message" mapstructure:"message"`           // RE2, unanchored, matched against message.Text
+	Parsed      *bool    `yaml:"parsed" mapstructure:"parsed"`             // nil = any; false selects unparsed frames
 }
 
 // Route is one configured rule, as the config package decodes it.
 type Route struct {
-	Name     string
-	Match    Match
-	Sinks    []string
-	Final    bool // stop evaluating later routes when this one matches
-	Fallback bool // only messages no other route matched; no match keys, not final
+	Name     string   `yaml:"name" mapstructure:"name"`
+	Match    Match    `yaml:"match" mapstructure:"match"`
+	Sinks    []string `yaml:"sinks" mapstructure:"sinks"`
+	Final    bool     `yaml:"final" mapstructure:"final"`       // stop evaluating later routes when this one matches
+	Fallback bool     `yaml:"fallback" mapstructure:"fallback"` // only messages no other route matched; no match keys, not final
 }
 
 // Decision is the outcome of routing one message. The caller owns it and

@@ -12,42 +12,16 @@ import (
 	"syslogd/message"
 )
 
-// Policy says what Enqueue does when the queue is full.
-type Policy uint8
+// DefaultMaxAttempts bounds the Write attempts of a batch. The backoff defaults, DefaultBackoffMin and
+// DefaultBackoffMax, are in backoff.go.
+const DefaultMaxAttempts = 5
 
-const (
-	// Block waits for room, which back-pressures TCP senders.
-	Block Policy = iota
-	// DropNewest drops the message being enqueued and counts it.
-	DropNewest
-)
-
-// ParsePolicy accepts "block" and "drop_newest".
-func ParsePolicy(s string) (Policy, error) {
-	switch s {
-	case "", "block":
-		return Block, nil
-	case "drop_newest":
-		return DropNewest, nil
-	}
-	return 0, fmt.Errorf("unknown when_full %q (want block or drop_newest)", s)
-}
-
-// Runner defaults.
-const (
-	DefaultQueueSize   = 10000
-	DefaultBatchSize   = 512
-	DefaultMaxAttempts = 5
-	DefaultBackoffMin  = 100 * time.Millisecond
-	DefaultBackoffMax  = 5 * time.Second
-)
-
-// RunnerConfig tunes one Runner. Zero values take the defaults above.
+// RunnerConfig tunes one Runner: the configured Options, and knobs that
+// only tests turn. Zero values take the defaults (DefaultOptions and the
+// constants here), so that a test names only what it is about.
 type RunnerConfig struct {
-	Name      string
-	QueueSize int
-	BatchSize int
-	WhenFull  Policy
+	Name string
+	Options
 	// MaxAttempts bounds Write attempts per batch for errors other than
 	// ErrNotConnected; after that the batch is dropped as sink_error.
 	// Disconnection is retried without limit: the queue policy decides.
@@ -66,12 +40,7 @@ func (c *RunnerConfig) applyDefaults() {
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
-	if c.BackoffMin <= 0 {
-		c.BackoffMin = DefaultBackoffMin
-	}
-	if c.BackoffMax < c.BackoffMin {
-		c.BackoffMax = max(DefaultBackoffMax, c.BackoffMin)
-	}
+	c.BackoffMin, c.BackoffMax = backoffLimits(c.BackoffMin, c.BackoffMax)
 }
 
 // Runner owns one sink: a bounded queue, one goroutine that batches and
@@ -253,7 +222,7 @@ func (r *Runner) drain(batch []*message.Message) {
 // written, dropped after MaxAttempts, or the runner is aborted.
 func (r *Runner) write(batch []*message.Message) {
 	n := uint64(len(batch))
-	backoff := r.cfg.BackoffMin
+	backoff := r.backoff()
 	for attempt := 1; ; attempt++ {
 		err := r.sink.Write(r.ctx, batch)
 		if err == nil {
@@ -279,11 +248,10 @@ func (r *Runner) write(batch []*message.Message) {
 			r.log.Warn("write failed, retrying", "error", err)
 		}
 		r.c.Retries.Add(1)
-		if !r.sleep(backoff) {
+		if !Sleep(r.ctx.Done(), backoff.Next()) {
 			r.c.drop(ReasonShutdownTimeout, n)
 			return
 		}
-		backoff = min(backoff*2, r.cfg.BackoffMax)
 		if c, ok := r.sink.(Connecter); ok && notConnected {
 			if !r.connect(c) {
 				r.c.drop(ReasonShutdownTimeout, n)
@@ -295,7 +263,7 @@ func (r *Runner) write(batch []*message.Message) {
 
 // connect retries Connect forever with capped backoff; false when aborted.
 func (r *Runner) connect(c Connecter) bool {
-	backoff := r.cfg.BackoffMin
+	backoff := r.backoff()
 	for {
 		err := c.Connect(r.ctx)
 		if err == nil {
@@ -303,13 +271,13 @@ func (r *Runner) connect(c Connecter) bool {
 			return true
 		}
 		r.setConnected(false)
-		if backoff == r.cfg.BackoffMin {
+		d := backoff.Next()
+		if d == r.cfg.BackoffMin {
 			r.log.Warn("connect failed, retrying", "error", err)
 		}
-		if !r.sleep(backoff) {
+		if !Sleep(r.ctx.Done(), d) {
 			return false
 		}
-		backoff = min(backoff*2, r.cfg.BackoffMax)
 	}
 }
 
@@ -320,13 +288,8 @@ func (r *Runner) setConnected(v bool) {
 	}
 }
 
-func (r *Runner) sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.ctx.Done():
-		return false
-	}
+// backoff returns a fresh Backoff: each batch and each connect run starts
+// again from BackoffMin.
+func (r *Runner) backoff() Backoff {
+	return Backoff{Min: r.cfg.BackoffMin, Max: r.cfg.BackoffMax}
 }

@@ -76,7 +76,7 @@ func msgs(n int) []*message.Message {
 func TestRunnerWritesInOrderAndDrainsOnStop(t *testing.T) {
 	s := &fakeSink{gate: make(chan struct{})}
 	var c Counters
-	r := NewRunner(RunnerConfig{Name: "t", QueueSize: 100, BatchSize: 7}, s, &c, quiet())
+	r := NewRunner(RunnerConfig{Name: "t", Options: Options{QueueSize: 100, BatchSize: 7}}, s, &c, quiet())
 	in := msgs(50)
 	for _, m := range in {
 		r.Enqueue(m)
@@ -101,7 +101,7 @@ func TestRunnerWritesInOrderAndDrainsOnStop(t *testing.T) {
 func TestRunnerDropNewestCounts(t *testing.T) {
 	s := &fakeSink{gate: make(chan struct{})}
 	var c Counters
-	r := NewRunner(RunnerConfig{Name: "t", QueueSize: 10, BatchSize: 1, WhenFull: DropNewest}, s, &c, quiet())
+	r := NewRunner(RunnerConfig{Name: "t", Options: Options{QueueSize: 10, BatchSize: 1, WhenFull: DropNewest}}, s, &c, quiet())
 	for _, m := range msgs(100) {
 		r.Enqueue(m)
 	}
@@ -160,7 +160,7 @@ func TestRunnerReconnectsOnNotConnected(t *testing.T) {
 func TestRunnerShutdownTimeoutAccountsEverything(t *testing.T) {
 	s := &fakeSink{gate: make(chan struct{})} // never opens: sink is stuck
 	var c Counters
-	r := NewRunner(RunnerConfig{Name: "t", QueueSize: 20, BatchSize: 5}, s, &c, quiet())
+	r := NewRunner(RunnerConfig{Name: "t", Options: Options{QueueSize: 20, BatchSize: 5}}, s, &c, quiet())
 	const n = 20
 	for _, m := range msgs(n) {
 		r.Enqueue(m)
@@ -189,7 +189,7 @@ func TestRunnerShutdownTimeoutAccountsEverything(t *testing.T) {
 func TestRunnerConcurrentSendersBalance(t *testing.T) {
 	s := &fakeSink{}
 	var c Counters
-	r := NewRunner(RunnerConfig{Name: "t", QueueSize: 16, BatchSize: 4}, s, &c, quiet())
+	r := NewRunner(RunnerConfig{Name: "t", Options: Options{QueueSize: 16, BatchSize: 4}}, s, &c, quiet())
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
 		wg.Go(func() {

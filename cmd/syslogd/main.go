@@ -55,9 +55,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	load := func() (*config.Config, error) {
 		if *cfgFile == "" {
-			return config.Default()
+			return config.Default(daemon.Schema())
 		}
-		return config.Load(*cfgFile)
+		return config.Load(*cfgFile, daemon.Schema())
 	}
 	cfg, err := load()
 	if err != nil {

@@ -15,7 +15,7 @@ func BenchmarkWrite(b *testing.B) {
 	for _, f := range []format.Format{format.RFC3164, format.JSON} {
 		b.Run(f.String(), func(b *testing.B) {
 			dir := b.TempDir()
-			s := newSink(b, Config{Path: routerTemplate(b, dir+"/{hostname}/{app_name}.log"), Format: f}, nil)
+			s := newSink(b, testConfig{Path: pathTemplate(b, dir+"/{hostname}/{app_name}.log"), Format: f}, nil)
 			batch := make([]*message.Message, 256)
 			hosts := []string{"web-1", "web-2", "db-1", "db-2"}
 			for i := range batch {

@@ -22,7 +22,7 @@ func TestWriteErrorRetry(t *testing.T) {
 	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := newSink(t, Config{Path: routerTemplate(t, dir+"/{hostname}/{app_name}.log")}, nil)
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/{hostname}/{app_name}.log")}, nil)
 	good1, bad1, good2, bad2 := msg("ok", "a", "1"), msg("blocked", "a", "2"), msg("ok", "a", "3"), msg("blocked", "a", "4")
 	batch := []*message.Message{good1, bad1, good2, bad2}
 	wantPath := filepath.Join(blocker, "a.log")
@@ -56,7 +56,7 @@ func TestRetryStateOnlyForSameBatch(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "blocked"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := newSink(t, Config{Path: routerTemplate(t, dir+"/{hostname}/{app_name}.log")}, nil)
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/{hostname}/{app_name}.log")}, nil)
 	first := msg("ok", "a", "1")
 	if err := s.Write(context.Background(), []*message.Message{first, msg("blocked", "a", "2")}); err == nil {
 		t.Fatal("Write to a blocked path succeeded")
@@ -72,7 +72,7 @@ func TestDiskFull(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full")
 	}
-	s := newSink(t, Config{Path: staticPath("/dev/full")}, nil)
+	s := newSink(t, testConfig{Path: staticPath("/dev/full")}, nil)
 	err := s.Write(context.Background(), []*message.Message{msg("h", "a", "x")})
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "/dev/full") {
 		t.Fatalf("Write: %v, want ENOSPC naming /dev/full", err)

@@ -9,7 +9,7 @@
 //
 // Paths come from message content, so the sink guards them even though the
 // template already sanitises every value: a path that, once cleaned, is not
-// inside the template's base directory is never opened (see New), and the
+// inside the template's base directory is never opened (see open), and the
 // last path component is opened with O_NOFOLLOW, so a symlink planted where
 // a log file should be is refused rather than written through. Directories
 // are created 0750 and files 0640 (before the umask).
@@ -18,7 +18,6 @@ package file
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -26,38 +25,20 @@ import (
 	"syslogd/message"
 	"syslogd/sinks"
 	"syslogd/sinks/format"
+	"syslogd/sinks/template"
 )
 
-// PathTemplate expands a message into the path of its file. *router.Template
-// satisfies it; the sink declares its own interface so that it does not
-// depend on the router stage.
-type PathTemplate interface {
+// expander names a message's file. *template.Template is the only one the
+// sink is built with; the interface is the seam through which the tests
+// hand the guard below paths the template would never produce.
+type expander interface {
 	// Append appends the expanded, already sanitised path to dst.
 	Append(dst []byte, m *message.Message) []byte
 	// StaticPrefix returns the literal text before the first placeholder.
 	StaticPrefix() string
 }
 
-// Config configures one file sink.
-type Config struct {
-	// Name is the sink's configured name, used in logs.
-	Name string
-	// Path names each message's file.
-	Path PathTemplate
-	// Format is the line format.
-	Format format.Format
-	// FSync is "never" (the default: the kernel writes back when it likes)
-	// or "batch" (fsync every touched file after each batch, so a batch the
-	// Runner counts as written survives a power loss).
-	FSync string
-	// MaxOpenFiles bounds the cache of open files (default 256); the least
-	// recently used file is closed beyond it. A batch that touches more
-	// distinct files keeps them all open until it has been written.
-	MaxOpenFiles int
-}
-
 const (
-	defaultMaxOpenFiles = 256
 	// unsafeName receives the messages whose path would leave the base
 	// directory, so they are kept for the operator instead of lost.
 	unsafeName = "_unsafe-path.log"
@@ -71,8 +52,7 @@ var errClosed = errors.New("file sink is closed")
 // Sink writes messages to files. Write, Reopen and Close may be called from
 // different goroutines; they take turns on one mutex.
 type Sink struct {
-	name       string
-	path       PathTemplate
+	path       expander
 	format     format.Format
 	fsync      bool
 	maxOpen    int
@@ -91,46 +71,38 @@ type Sink struct {
 	retry        retryState
 }
 
-// New checks cfg and returns a sink; no file is opened before the first
-// Write. The base directory is the directory part of the template's static
-// prefix ("/var/log/remote" for "/var/log/remote/{hostname}.log", "." for a
-// relative template that starts with a placeholder).
-func New(cfg Config, log *slog.Logger) (*Sink, error) {
-	if cfg.Path == nil {
-		return nil, errors.New("file sink: path template is required")
+// New checks o (with Check: a configuration that loaded has passed it)
+// and returns a sink; no file is opened before the first Write. The base
+// directory is the directory part of the template's static prefix
+// ("/var/log/remote" for "/var/log/remote/{hostname}.log", "." for a
+// relative template that starts with a placeholder). log should already
+// name the sink.
+func New(o Options, log *slog.Logger) (*Sink, error) {
+	if errs := o.Check(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
-	if _, err := format.Parse(cfg.Format.String()); err != nil {
-		return nil, fmt.Errorf("file sink: %w", err)
+	tpl, err := template.Parse(o.Path, template.Path)
+	if err != nil { // not reached: Check parsed it
+		return nil, err
 	}
-	var fsync bool
-	switch cfg.FSync {
-	case "", "never":
-	case "batch":
-		fsync = true
-	default:
-		return nil, fmt.Errorf("file sink: unknown fsync %q (want never or batch)", cfg.FSync)
-	}
-	switch {
-	case cfg.MaxOpenFiles < 0:
-		return nil, fmt.Errorf("file sink: max open files %d is negative", cfg.MaxOpenFiles)
-	case cfg.MaxOpenFiles == 0:
-		cfg.MaxOpenFiles = defaultMaxOpenFiles
-	}
+	return build(o, tpl, log), nil
+}
+
+func build(o Options, path expander, log *slog.Logger) *Sink {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	base := filepath.Dir(cfg.Path.StaticPrefix())
+	base := filepath.Dir(path.StaticPrefix())
 	return &Sink{
-		name:       cfg.Name,
-		path:       cfg.Path,
-		format:     cfg.Format,
-		fsync:      fsync,
-		maxOpen:    cfg.MaxOpenFiles,
+		path:       path,
+		format:     o.Format,
+		fsync:      o.FSync == FSyncBatch,
+		maxOpen:    o.MaxOpenFiles,
 		base:       base,
 		unsafePath: filepath.Join(base, unsafeName),
-		log:        log, // the caller names the sink in log
+		log:        log,
 		files:      make(map[string]*entry),
-	}, nil
+	}
 }
 
 // Write appends every message of batch to its file. On error (which names

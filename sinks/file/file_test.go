@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,13 +15,14 @@ import (
 
 	"syslogd/message"
 	"syslogd/sinks/format"
+	"syslogd/sinks/template"
 )
 
 func TestFormatsPerHostFiles(t *testing.T) {
 	for _, f := range []format.Format{format.RFC3164, format.RFC5424, format.JSON, format.Raw} {
 		t.Run(f.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			s := newSink(t, Config{Name: "files", Path: routerTemplate(t, dir+"/{hostname}/{app_name}.log"), Format: f}, nil)
+			s := newSink(t, testConfig{Name: "files", Path: pathTemplate(t, dir+"/{hostname}/{app_name}.log"), Format: f}, nil)
 			a1, a2 := msg("web-1", "nginx", "one"), msg("web-1", "nginx", "two\nlines")
 			b1, c1 := msg("web-2", "nginx", "three"), msg("web-1", "cron", "four")
 			write(t, s, a1, b1, a2)
@@ -36,22 +38,22 @@ func TestHostileHostnames(t *testing.T) {
 	hostile := []string{"../../etc/passwd", "..", "/abs", "a/../../b", "a/b/../../../../c", ".", "", "x\x00y", "..\\..\\win"}
 	tests := []struct {
 		name string
-		tpl  func(base string) PathTemplate
+		tpl  func(base string) expander
 		// unsafe is how many hostile messages must land in _unsafe-path.log.
 		unsafe int
 	}{
-		// The router sanitises: every value stays one path component.
-		{"router template", func(base string) PathTemplate { return routerTemplate(t, base+"/{hostname}/{app_name}.log") }, 0},
+		// The template sanitises: every value stays one path component.
+		{"template", func(base string) expander { return pathTemplate(t, base+"/{hostname}/{app_name}.log") }, 0},
 		// Unsanitised values: the sink's own guard must catch the four
 		// escapes and the NUL byte.
-		{"unsanitised template", func(base string) PathTemplate { return rawTemplate{base} }, 5},
+		{"unsanitised template", func(base string) expander { return rawTemplate{base} }, 5},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			base := filepath.Join(root, "logs")
 			var logBuf bytes.Buffer
-			s := newSink(t, Config{Path: tc.tpl(base)}, slog.New(slog.NewTextHandler(&logBuf, nil)))
+			s := newSink(t, testConfig{Path: tc.tpl(base)}, slog.New(slog.NewTextHandler(&logBuf, nil)))
 			var batch []*message.Message
 			for _, h := range hostile {
 				batch = append(batch, msg(h, "app", "from "+h))
@@ -123,7 +125,7 @@ func TestWithin(t *testing.T) {
 
 func TestRelativeTemplate(t *testing.T) {
 	t.Chdir(t.TempDir())
-	s := newSink(t, Config{Path: rawTemplate{"."}}, nil)
+	s := newSink(t, testConfig{Path: rawTemplate{"."}}, nil)
 	m, bad := msg("h", "a", "in"), msg("..", "a", "out")
 	write(t, s, m, bad)
 	checkFile(t, "h/a.log", lines(format.RFC3164, m))
@@ -132,7 +134,7 @@ func TestRelativeTemplate(t *testing.T) {
 
 func TestLRUEviction(t *testing.T) {
 	dir := t.TempDir()
-	s := newSink(t, Config{Path: routerTemplate(t, dir+"/{hostname}.log"), MaxOpenFiles: 2}, nil)
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/{hostname}.log"), MaxOpenFiles: 2}, nil)
 	hosts := []string{"h0", "h1", "h2", "h3", "h4"}
 	want := map[string][]*message.Message{}
 	for round := range 6 {
@@ -160,7 +162,7 @@ func TestLRUEviction(t *testing.T) {
 func TestReopenAfterRename(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "h.log")
-	s := newSink(t, Config{Path: routerTemplate(t, dir+"/{hostname}.log")}, nil)
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/{hostname}.log")}, nil)
 	m1, m2, m3 := msg("h", "a", "before"), msg("h", "a", "after rename"), msg("h", "a", "after reopen")
 	write(t, s, m1)
 	if err := os.Rename(path, path+".1"); err != nil {
@@ -177,7 +179,7 @@ func TestReopenAfterRename(t *testing.T) {
 
 func TestFSyncBatch(t *testing.T) {
 	dir := t.TempDir()
-	s := newSink(t, Config{Path: routerTemplate(t, dir+"/{hostname}.log"), FSync: "batch"}, nil)
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/{hostname}.log"), FSync: "batch"}, nil)
 	if !s.fsync {
 		t.Fatal("fsync batch not enabled")
 	}
@@ -188,27 +190,32 @@ func TestFSyncBatch(t *testing.T) {
 }
 
 func TestNewValidation(t *testing.T) {
-	tpl := staticPath("/tmp/x.log")
+	opts := func(f func(*Options)) Options {
+		o := DefaultOptions()
+		o.Path = "/tmp/{hostname}.log"
+		f(&o)
+		return o
+	}
 	tests := []struct {
 		name string
-		cfg  Config
-		ok   bool
+		o    Options
+		want string // the error, "" for none
 	}{
-		{"defaults", Config{Path: tpl}, true},
-		{"fsync never", Config{Path: tpl, FSync: "never"}, true},
-		{"fsync batch", Config{Path: tpl, FSync: "batch"}, true},
-		{"fsync unknown", Config{Path: tpl, FSync: "always"}, false},
-		{"no path", Config{}, false},
-		{"bad format", Config{Path: tpl, Format: format.Format(9)}, false},
-		{"negative max open files", Config{Path: tpl, MaxOpenFiles: -1}, false},
+		{"defaults", opts(func(*Options) {}), ""},
+		{"fsync batch", opts(func(o *Options) { o.FSync = FSyncBatch }), ""},
+		{"fsync unknown", opts(func(o *Options) { o.FSync = 7 }), "fsync: unknown fsync 7"},
+		{"no path", opts(func(o *Options) { o.Path = "" }), "path: required"},
+		{"bad path", opts(func(o *Options) { o.Path = "{host}.log" }), "path: unknown placeholder {host} (known: " + template.Placeholders + ")"},
+		{"bad format", opts(func(o *Options) { o.Format = format.Format(9) }), "format: unknown format 9"},
+		{"zero max open files", opts(func(o *Options) { o.MaxOpenFiles = 0 }), "max_open_files: must be > 0"},
 	}
 	for _, tc := range tests {
-		s, err := New(tc.cfg, nil)
-		if (err == nil) != tc.ok {
-			t.Errorf("%s: New error = %v, want ok=%v", tc.name, err, tc.ok)
+		s, err := New(tc.o, nil)
+		if got := fmt.Sprint(err); (err != nil || tc.want != "") && got != tc.want {
+			t.Errorf("%s: New error = %v, want %q", tc.name, err, tc.want)
 		}
-		if s != nil && s.maxOpen != defaultMaxOpenFiles {
-			t.Errorf("%s: max open files %d, want default %d", tc.name, s.maxOpen, defaultMaxOpenFiles)
+		if err == nil && (s.maxOpen != tc.o.MaxOpenFiles || s.fsync != (tc.o.FSync == FSyncBatch)) {
+			t.Errorf("%s: maxOpen %d fsync %v", tc.name, s.maxOpen, s.fsync)
 		}
 	}
 }
@@ -217,7 +224,7 @@ func TestModes(t *testing.T) {
 	old := syscall.Umask(0) // show the modes the sink asks for, untouched
 	t.Cleanup(func() { syscall.Umask(old) })
 	dir := t.TempDir()
-	s := newSink(t, Config{Path: routerTemplate(t, dir+"/logs/{hostname}/{app_name}.log")}, nil)
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/logs/{hostname}/{app_name}.log")}, nil)
 	write(t, s, msg("h", "a", "x"))
 	for _, c := range []struct {
 		path string
@@ -246,7 +253,7 @@ func TestSymlinkRefused(t *testing.T) {
 	if err := os.Symlink(target, filepath.Join(dir, "h.log")); err != nil {
 		t.Fatal(err)
 	}
-	s := newSink(t, Config{Path: routerTemplate(t, dir+"/{hostname}.log")}, nil)
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/{hostname}.log")}, nil)
 	err := s.Write(context.Background(), []*message.Message{msg("h", "a", "x")})
 	if !errors.Is(err, syscall.ELOOP) {
 		t.Errorf("Write through a symlink: %v, want ELOOP", err)
@@ -256,7 +263,7 @@ func TestSymlinkRefused(t *testing.T) {
 
 func TestReopenConcurrentWithWrite(t *testing.T) {
 	dir := t.TempDir()
-	s := newSink(t, Config{Path: routerTemplate(t, dir+"/{hostname}.log"), MaxOpenFiles: 3}, nil)
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/{hostname}.log"), MaxOpenFiles: 3}, nil)
 	const batches, perBatch = 200, 8
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -297,7 +304,7 @@ func TestReopenConcurrentWithWrite(t *testing.T) {
 
 func TestClosedAndCanceled(t *testing.T) {
 	dir := t.TempDir()
-	s := newSink(t, Config{Path: routerTemplate(t, dir+"/{hostname}.log")}, nil)
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/{hostname}.log")}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := s.Write(ctx, []*message.Message{msg("h", "a", "x")}); !errors.Is(err, context.Canceled) {

@@ -6,15 +6,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"syslogd/sinks/template"
 	"testing"
 	"time"
 
 	"syslogd/message"
 	"syslogd/sinks/format"
+	"syslogd/sinks/template"
 )
 
-// rawTemplate is `dir/{hostname}/{app_name}.log` WITHOUT the router's
+// rawTemplate is `dir/{hostname}/{app_name}.log` WITHOUT the template's
 // sanitising, so tests can hand the sink hostile paths and see the guard
 // itself at work.
 type rawTemplate struct{ dir string }
@@ -36,7 +36,7 @@ type staticPath string
 func (p staticPath) Append(dst []byte, _ *message.Message) []byte { return append(dst, p...) }
 func (p staticPath) StaticPrefix() string                         { return string(p) }
 
-func routerTemplate(t testing.TB, src string) *template.Template {
+func pathTemplate(t testing.TB, src string) *template.Template {
 	t.Helper()
 	tpl, err := template.Parse(src, template.Path)
 	if err != nil {
@@ -57,12 +57,37 @@ func msg(host, app, text string) *message.Message {
 	}
 }
 
-func newSink(t testing.TB, cfg Config, log *slog.Logger) *Sink {
+// testConfig is what the tests vary: the path, which may be an expander
+// that does not sanitise, and the options that differ from the defaults.
+type testConfig struct {
+	Name         string
+	Path         expander
+	Format       format.Format
+	FSync        string
+	MaxOpenFiles int
+}
+
+// options returns the sink options cfg stands for.
+func (cfg testConfig) options(t testing.TB) Options {
 	t.Helper()
-	s, err := New(cfg, log)
-	if err != nil {
-		t.Fatal(err)
+	o := DefaultOptions()
+	o.Format = cfg.Format
+	if cfg.FSync != "" {
+		if err := o.FSync.UnmarshalText([]byte(cfg.FSync)); err != nil {
+			t.Fatal(err)
+		}
 	}
+	if cfg.MaxOpenFiles != 0 {
+		o.MaxOpenFiles = cfg.MaxOpenFiles
+	}
+	return o
+}
+
+// newSink builds a sink around cfg.Path as it is, so that hostile
+// expanders reach the directory guard.
+func newSink(t testing.TB, cfg testConfig, log *slog.Logger) *Sink {
+	t.Helper()
+	s := build(cfg.options(t), cfg.Path, log)
 	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return s
 }

@@ -39,6 +39,7 @@ package format
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"syslogd/message"
 )
@@ -61,16 +62,20 @@ const (
 
 var names = [...]string{RFC3164: "rfc3164", RFC5424: "rfc5424", JSON: "json", Raw: "raw"}
 
-// Parse returns the format a configuration names: "rfc3164", "rfc5424",
-// "json" or "raw".
-func Parse(name string) (Format, error) {
+// UnmarshalText accepts the names a configuration uses: rfc3164,
+// rfc5424, json, raw.
+func (f *Format) UnmarshalText(b []byte) error {
 	for i, n := range names {
-		if n == name {
-			return Format(i), nil
+		if n == string(b) {
+			*f = Format(i)
+			return nil
 		}
 	}
-	return 0, fmt.Errorf("unknown format %q (want rfc3164, rfc5424, json or raw)", name)
+	return fmt.Errorf("invalid value %q (want %s)", b, strings.Join(names[:], ", "))
 }
+
+// Valid reports whether f is one of the four formats.
+func (f Format) Valid() bool { return int(f) < len(names) }
 
 // String returns the configuration name of f.
 func (f Format) String() string {

@@ -66,7 +66,7 @@ var cases = []struct {
 		Text:     "disk almost full",
 		Raw:      []byte("disk almost full"),
 		Format:   message.RFC3164,
-		Source:   netip.MustParseAddrPort("[::ffff:10.0.0.5]:40000"),
+		Source:   netip.MustParseAddrPort("10.0.0.5:40000"),
 		Listener: "udp",
 	}},
 	{"unparsed", message.Message{
@@ -168,17 +168,21 @@ func TestAppendKeepsPrefix(t *testing.T) {
 	}
 }
 
-func TestParseString(t *testing.T) {
+func TestTextString(t *testing.T) {
 	for _, f := range allFormats {
-		got, err := Parse(f.String())
-		if err != nil || got != f {
-			t.Errorf("Parse(%q) = %v, %v; want %v", f.String(), got, err, f)
+		var got Format = 9
+		if err := got.UnmarshalText([]byte(f.String())); err != nil || got != f || !got.Valid() {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", f.String(), got, err, f)
 		}
 	}
 	for _, bad := range []string{"", "RFC3164", "text", "jsonl", "format(9)"} {
-		if _, err := Parse(bad); err == nil {
-			t.Errorf("Parse(%q) accepted", bad)
+		var f Format
+		if err := f.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalText(%q) accepted", bad)
 		}
+	}
+	if Format(9).Valid() {
+		t.Error("Format(9) is valid")
 	}
 	if s := Format(9).String(); s != "format(9)" {
 		t.Errorf("Format(9).String() = %q", s)

@@ -40,7 +40,7 @@ func appendJSON(dst []byte, m *message.Message) []byte {
 		// stack buffer lets it go through the string escaper for free.
 		var buf [64]byte
 		dst = append(dst, `,"source_ip":`...)
-		dst = appendJSONString(dst, m.Source.Addr().Unmap().AppendTo(buf[:0]))
+		dst = appendJSONString(dst, m.Source.Addr().AppendTo(buf[:0]))
 	}
 	dst = appendJSONField(dst, "listener", m.Listener)
 	dst = appendJSONField(dst, "format", m.Format.String())

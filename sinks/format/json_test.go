@@ -75,7 +75,7 @@ func checkJSON(t *testing.T, m *message.Message, line []byte) {
 	}
 	source := ""
 	if m.Source.IsValid() {
-		source = m.Source.Addr().Unmap().String()
+		source = m.Source.Addr().String()
 	}
 	raw, parseErr := "", ""
 	if !m.Parsed() {

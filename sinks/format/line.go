@@ -69,7 +69,7 @@ func appendHostname(dst []byte, m *message.Message) []byte {
 	case m.Hostname != "":
 		return appendEscaped(dst, m.Hostname)
 	case m.Source.IsValid():
-		return m.Source.Addr().Unmap().AppendTo(dst)
+		return m.Source.Addr().AppendTo(dst)
 	default:
 		return append(dst, '-')
 	}

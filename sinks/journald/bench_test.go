@@ -18,7 +18,7 @@ const benchBatch = 512
 // with structured data, without I/O.
 func BenchmarkEncode(b *testing.B) {
 	m := fullMessage("Failed password for invalid user admin from 198.51.100.23 port 52122 ssh2")
-	s, _ := New(Config{Fields: []Field{{"SYSLOGD_SITE", "fra1"}}}, nil)
+	s, _ := New(Options{Fields: []Field{{"SYSLOGD_SITE", "fra1"}}}, nil)
 	var buf []byte
 	b.ReportAllocs()
 	for b.Loop() {
@@ -35,7 +35,7 @@ func BenchmarkEncode(b *testing.B) {
 // fail the benchmark rather than flatter it.
 func BenchmarkJournald(b *testing.B) {
 	ns := journaldtest.Start(b)
-	s, err := New(Config{Name: "bench", Namespace: ns.Name()}, nil)
+	s, err := New(Options{Namespace: ns.Name()}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func appendEntry(dst []byte, m *message.Message, static []byte, nStatic int) []b
 		// the address goes through appendValue like any other value.
 		var buf [64]byte
 		dst = append(dst, "SYSLOG_SOURCE"...)
-		dst = appendValue(dst, m.Source.Addr().Unmap().AppendTo(buf[:0]))
+		dst = appendValue(dst, m.Source.Addr().AppendTo(buf[:0]))
 	}
 	dst = appendField(dst, "SYSLOG_LISTENER", m.Listener)
 	if !m.Parsed() && len(m.Raw) > 0 {

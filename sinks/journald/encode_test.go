@@ -11,7 +11,7 @@ import (
 
 func encode(t *testing.T, m *message.Message, static ...Field) []field {
 	t.Helper()
-	s, err := New(Config{Fields: static}, nil)
+	s, err := New(Options{Fields: static}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestCheckFieldName(t *testing.T) {
 			t.Errorf("checkFieldName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
 		}
 	}
-	if _, err := New(Config{Fields: []Field{{"X\nPRIORITY", "0"}}}, nil); err == nil {
+	if _, err := New(Options{Fields: []Field{{"X\nPRIORITY", "0"}}}, nil); err == nil {
 		t.Error("New accepted an invalid static field name")
 	}
 }
@@ -164,11 +164,11 @@ func TestSocketPath(t *testing.T) {
 			t.Errorf("SocketPath(%q, %q) = %q, want %q", tc.socket, tc.namespace, got, tc.want)
 		}
 	}
-	if _, err := New(Config{Socket: "/s", Namespace: "n"}, nil); err == nil {
+	if _, err := New(Options{Socket: "/s", Namespace: "n"}, nil); err == nil {
 		t.Error("New accepted both socket and namespace")
 	}
 	for _, ns := range []string{"../../tmp/x", ".hidden", "a\x00b"} {
-		if _, err := New(Config{Namespace: ns}, nil); err == nil {
+		if _, err := New(Options{Namespace: ns}, nil); err == nil {
 			t.Errorf("New accepted namespace %q", ns)
 		}
 	}

@@ -22,7 +22,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strings"
 	"time"
 
 	"syslogd/message"
@@ -32,32 +31,9 @@ import (
 // DefaultSocket is the system journal's native protocol socket.
 const DefaultSocket = "/run/systemd/journal/socket"
 
-// maxStaticFields bounds the static fields, so that an entry keeps room
-// for structured data under maxEntryFields.
-const maxStaticFields = maxEntryFields / 2
-
 // maxIdleBuffer caps the encoding buffer kept between batches, so one huge
 // message does not pin its size for the life of the sink.
 const maxIdleBuffer = 1 << 20
-
-// Field is a static field added to every entry.
-type Field struct {
-	Name  string
-	Value string
-}
-
-// Config configures one journald sink.
-type Config struct {
-	// Name is the sink's configured name, used in logs.
-	Name string
-	// Socket is the native protocol socket. Empty means the Namespace's
-	// socket, or DefaultSocket when Namespace is empty too.
-	Socket string
-	// Namespace selects a journal namespace (systemd-journald@NAME).
-	Namespace string
-	// Fields are added to every entry; see checkFieldName for the rules.
-	Fields []Field
-}
 
 // SocketPath returns the socket a sink configured with socket and
 // namespace writes to.
@@ -86,32 +62,24 @@ type Sink struct {
 	memfdSends int
 }
 
-// New checks cfg and returns a sink; the socket is opened by Connect. log
-// should already carry the sink's name, as the daemon's does.
-func New(cfg Config, log *slog.Logger) (*Sink, error) {
-	if cfg.Socket != "" && cfg.Namespace != "" {
-		return nil, fmt.Errorf("journald sink %s: socket and namespace are mutually exclusive", cfg.Name)
-	}
-	if strings.ContainsAny(cfg.Namespace, "/\x00") || strings.HasPrefix(cfg.Namespace, ".") {
-		return nil, fmt.Errorf("journald sink %s: invalid namespace %q", cfg.Name, cfg.Namespace)
-	}
-	if len(cfg.Fields) > maxStaticFields {
-		return nil, fmt.Errorf("journald sink %s: %d static fields, at most %d", cfg.Name, len(cfg.Fields), maxStaticFields)
+// New checks o (with Check: a configuration that loaded has passed it)
+// and returns a sink; the socket is opened by Connect. log should already
+// name the sink, as the daemon's does.
+func New(o Options, log *slog.Logger) (*Sink, error) {
+	if errs := o.Check(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	var static []byte
-	for _, f := range cfg.Fields {
-		if err := checkFieldName(f.Name); err != nil {
-			return nil, fmt.Errorf("journald sink %s: %w", cfg.Name, err)
-		}
+	for _, f := range o.Fields {
 		static = appendField(static, f.Name, f.Value)
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sink{
-		path:    SocketPath(cfg.Socket, cfg.Namespace),
+		path:    SocketPath(o.Socket, o.Namespace),
 		static:  static,
-		nStatic: len(cfg.Fields),
+		nStatic: len(o.Fields),
 		log:     log,
 	}, nil
 }

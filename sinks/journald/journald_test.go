@@ -21,7 +21,7 @@ import (
 
 func nsSink(t *testing.T, ns *journaldtest.Namespace, static ...Field) *Sink {
 	t.Helper()
-	s, err := New(Config{Name: "journal", Namespace: ns.Name(), Fields: static}, nil)
+	s, err := New(Options{Namespace: ns.Name(), Fields: static}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,13 +142,13 @@ func TestJournaldRestart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := journaldtest.Start(t)
-			s, err := New(Config{Name: "journal", Namespace: ns.Name()}, nil)
+			s, err := New(Options{Namespace: ns.Name()}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var c sinks.Counters
 			r := sinks.NewRunner(sinks.RunnerConfig{
-				Name: "journal", QueueSize: tc.queue, BatchSize: 4, WhenFull: tc.policy,
+				Name: "journal", Options: sinks.Options{QueueSize: tc.queue, BatchSize: 4, WhenFull: tc.policy},
 				BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
 			}, s, &c, slog.New(slog.DiscardHandler))
 			t.Cleanup(func() { r.Stop(context.Background()) })

@@ -1,6 +1,7 @@
 package journald
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,16 +23,16 @@ var fixedFields = [...]string{
 // sdPrefix starts every field made from structured data.
 const sdPrefix = "SD_"
 
-// checkFieldName applies journald's rule for names a client may set
-// (journal_field_valid without protected fields): 1 to 64 characters from
-// [A-Z0-9_], not starting with a digit or with '_' (those fields are
-// trusted, set by journald itself) — plus the sink's own reservations.
-// journald ignores an invalid field, so a typo would otherwise vanish
-// without a trace.
+// checkFieldName returns why name cannot be a static field, or nil. It is
+// journald's rule for names a client may set (journal_field_valid without
+// protected fields): 1 to 64 characters from [A-Z0-9_], not starting with
+// a digit or with '_' (those fields are trusted, set by journald itself) —
+// plus the sink's own reservations. journald silently drops a field with
+// an invalid name, so a typo would otherwise vanish without a trace.
 func checkFieldName(name string) error {
 	switch {
 	case name == "":
-		return fmt.Errorf("field name is empty")
+		return errors.New("required")
 	case len(name) > maxFieldName:
 		return fmt.Errorf("field name %q is longer than %d characters", name, maxFieldName)
 	case name[0] == '_':
@@ -45,7 +46,7 @@ func checkFieldName(name string) error {
 	}
 	for i := 0; i < len(name); i++ {
 		if !fieldChar(name[i]) {
-			return fmt.Errorf("field name %q has %q (use A-Z, 0-9 and _)", name, name[i])
+			return fmt.Errorf("invalid field name %q (use A-Z, 0-9 and _)", name)
 		}
 	}
 	return nil

@@ -78,7 +78,7 @@ func (j *fakeJournal) next() (entry []byte, viaMemfd bool) {
 
 func connected(t *testing.T, path string) *Sink {
 	t.Helper()
-	s, err := New(Config{Name: "j", Socket: path}, nil)
+	s, err := New(Options{Socket: path}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestConnectErrors(t *testing.T) {
 		{"nobody listening", stale.path, unix.ECONNREFUSED},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, _ := New(Config{Socket: tc.path}, nil)
+			s, _ := New(Options{Socket: tc.path}, nil)
 			err := s.Connect(context.Background())
 			if !errors.Is(err, sinks.ErrNotConnected) || !errors.Is(err, tc.errno) {
 				t.Errorf("Connect = %v, want ErrNotConnected and %v", err, tc.errno)

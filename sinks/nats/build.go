@@ -9,6 +9,7 @@ import (
 
 	"syslogd/message"
 	"syslogd/sinks/format"
+	"syslogd/sinks/template"
 )
 
 // Header names set on every message, so consumers can filter and route on
@@ -30,7 +31,7 @@ const maxHeaderValue = 255
 // builder turns syslog messages into NATS messages. It is used by the
 // Runner's goroutine only.
 type builder struct {
-	subject  SubjectTemplate
+	subject  *template.Template
 	format   format.Format
 	withID   bool   // set Nats-Msg-Id (JetStream)
 	idPrefix string // random per sink instance: IDs never repeat across runs
@@ -39,7 +40,7 @@ type builder struct {
 	strings  interner
 }
 
-func newBuilder(subject SubjectTemplate, f format.Format, withID bool) *builder {
+func newBuilder(subject *template.Template, f format.Format, withID bool) *builder {
 	return &builder{subject: subject, format: f, withID: withID, idPrefix: rand.Text()[:13] + "-",
 		strings: interner{m: make(map[string]string)}}
 }
@@ -110,7 +111,7 @@ func (b *builder) source(ap netip.AddrPort) string {
 	if !ap.IsValid() {
 		return ""
 	}
-	b.scratch = ap.Addr().Unmap().AppendTo(b.scratch[:0])
+	b.scratch = ap.Addr().AppendTo(b.scratch[:0])
 	return b.strings.get(b.scratch)
 }
 

@@ -9,20 +9,29 @@ import (
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
+
+	"syslogd/sinks"
 )
 
 // Connection tuning. nats.go reconnects forever; the first retry comes
 // quickly (a restarted server is usually back within a second) and later
-// ones back off, so a long outage does not mean a busy loop. A server that
-// stops answering without closing the connection is noticed after two
-// missed pings.
+// ones back off, so a long outage does not mean a busy loop: the delay is
+// the sinks' default backoff (see reconnectDelay). A server that stops
+// answering without closing the connection is noticed after two missed
+// pings.
 const (
-	pingInterval  = 10 * time.Second
-	maxPingsOut   = 2
-	dialTimeout   = 2 * time.Second
-	reconnectBase = 100 * time.Millisecond
-	reconnectMax  = 5 * time.Second
+	pingInterval = 10 * time.Second
+	maxPingsOut  = 2
+	dialTimeout  = 2 * time.Second
 )
+
+// reconnectDelay is nats.go's CustomReconnectDelay callback, called after
+// each failed pass over the server list with the number of passes so far.
+// nats.go counts from 1, so the first delay is twice DefaultBackoffMin;
+// then it doubles up to DefaultBackoffMax.
+func reconnectDelay(attempts int) time.Duration {
+	return sinks.Backoff{}.Delay(attempts)
+}
 
 // options builds the nats.go options: reconnection, authentication, TLS
 // and the connection handlers. Files are read here, so a missing
@@ -33,9 +42,7 @@ func (s *Sink) options() ([]natsgo.Option, error) {
 		natsgo.Name("syslogd/" + cfg.Name),
 		natsgo.RetryOnFailedConnect(true),
 		natsgo.MaxReconnects(-1),
-		natsgo.CustomReconnectDelay(func(attempts int) time.Duration {
-			return min(reconnectBase<<min(attempts, 10), reconnectMax)
-		}),
+		natsgo.CustomReconnectDelay(reconnectDelay),
 		natsgo.Timeout(dialTimeout),
 		natsgo.PingInterval(pingInterval),
 		natsgo.MaxPingsOutstanding(maxPingsOut),
@@ -50,15 +57,7 @@ func (s *Sink) options() ([]natsgo.Option, error) {
 		// crash would lose.
 		opts = append(opts, natsgo.ReconnectBufSize(-1))
 	}
-	n := 0
-	for _, set := range []bool{cfg.User != "" || cfg.Password != "", cfg.Token != "", cfg.CredsFile != "", cfg.NKeyFile != ""} {
-		if set {
-			n++
-		}
-	}
-	if n > 1 {
-		return nil, errors.New("use one of user/password, token, creds_file, nkey_file")
-	}
+	// Options.Check has made sure that at most one way is configured.
 	switch {
 	case cfg.User != "" || cfg.Password != "":
 		opts = append(opts, natsgo.UserInfo(cfg.User, cfg.Password))

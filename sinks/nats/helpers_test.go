@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syslogd/sinks/template"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"syslogd/message"
 	"syslogd/sinks"
 	"syslogd/sinks/format"
+	"syslogd/sinks/template"
 )
 
 // natsServer is an in-process nats-server that can be stopped and started
@@ -145,16 +145,11 @@ func subjectTemplate(t testing.TB, s string) *template.Template {
 
 // testConfig is a sink config for ns with a fresh spool directory.
 func testConfig(t testing.TB, ns *natsServer, mode Mode, f format.Format) Config {
-	return Config{
-		Name:       "bus",
-		URLs:       []string{ns.url()},
-		Subject:    subjectTemplate(t, "syslog.{facility}.{hostname}"),
-		Format:     f,
-		Mode:       mode,
-		SpoolDir:   t.TempDir(),
-		AckTimeout: 2 * time.Second,
-		Counters:   new(sinks.Counters),
-	}
+	o := DefaultOptions()
+	o.URL = []string{ns.url()}
+	o.Subject = "syslog.{facility}.{hostname}"
+	o.Format, o.Mode, o.SpoolDir = f, mode, t.TempDir()
+	return Config{Name: "bus", Options: o, AckTimeout: 2 * time.Second, Counters: new(sinks.Counters)}
 }
 
 func newTestSink(t testing.TB, cfg Config) *Sink {

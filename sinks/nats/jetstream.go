@@ -212,10 +212,10 @@ func (s *Sink) ensureStream(ctx context.Context) {
 		Name:     cfg.Name,
 		Subjects: s.streamSubjects(),
 		Storage:  jetstream.FileStorage,
-		Replicas: max(cfg.Replicas, 1),
+		Replicas: cfg.Replicas,
 		MaxAge:   cfg.MaxAge,
 	}
-	if cfg.Storage == "memory" {
+	if cfg.Storage == StorageMemory {
 		sc.Storage = jetstream.MemoryStorage
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.AckTimeout)
@@ -238,7 +238,7 @@ func (s *Sink) streamSubjects() []string {
 	if s.cfg.Stream != nil && len(s.cfg.Stream.Subjects) > 0 {
 		return s.cfg.Stream.Subjects
 	}
-	prefix := s.cfg.Subject.StaticPrefix()
+	prefix := s.subject.StaticPrefix()
 	if first, _, ok := strings.Cut(prefix, "."); ok {
 		return []string{first + ".>"}
 	}

@@ -46,7 +46,7 @@ import (
 
 	"syslogd/message"
 	"syslogd/sinks"
-	"syslogd/sinks/format"
+	"syslogd/sinks/template"
 )
 
 var errClosed = errors.New("nats sink is closed")
@@ -54,12 +54,13 @@ var errClosed = errors.New("nats sink is closed")
 // Sink publishes to NATS. The Runner calls Connect, Write and Close from
 // one goroutine; Spooled may be called from any goroutine.
 type Sink struct {
-	cfg   Config
-	log   *slog.Logger
-	c     *sinks.Counters
-	b     *builder
-	opts  []natsgo.Option
-	warns warnOnce
+	cfg     Config
+	subject *template.Template
+	log     *slog.Logger
+	c       *sinks.Counters
+	b       *builder
+	opts    []natsgo.Option
+	warns   warnOnce
 
 	// Set by Connect (spool also read by Spooled).
 	spool    atomic.Pointer[spool]
@@ -93,25 +94,12 @@ type Sink struct {
 // Nothing is opened before Connect: a reload starts the new sink while the
 // old one still holds the spool.
 func New(cfg Config, log *slog.Logger) (*Sink, error) {
-	if cfg.Subject == nil {
-		return nil, errors.New("nats sink: subject template is required")
+	if errs := cfg.Check(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
-	if len(cfg.URLs) == 0 {
-		return nil, errors.New("nats sink: at least one url is required")
-	}
-	switch cfg.Format {
-	case format.JSON, format.RFC5424, format.Raw:
-	default:
-		return nil, fmt.Errorf("nats sink: format %s is not available (want json, rfc5424 or raw)", cfg.Format)
-	}
-	if cfg.SpoolDir == "" {
-		return nil, errors.New("nats sink: spool directory is required")
-	}
-	if cfg.SpoolMaxBytes <= 0 {
-		cfg.SpoolMaxBytes = DefaultSpoolMaxBytes
-	}
-	if cfg.MaxPending <= 0 {
-		cfg.MaxPending = DefaultMaxPending
+	subject, err := template.Parse(cfg.Subject, template.Subject)
+	if err != nil { // not reached: Check parsed it
+		return nil, err
 	}
 	if cfg.AckTimeout <= 0 {
 		cfg.AckTimeout = DefaultAckTimeout
@@ -124,16 +112,17 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 	}
 	s := &Sink{
 		cfg: cfg, log: log, c: cfg.Counters,
-		b:      newBuilder(cfg.Subject, cfg.Format, cfg.Mode == JetStream),
-		connCh: make(chan struct{}, 1),
-		result: make(chan struct{}, 1),
-		hdr:    make(natsgo.Header, headerValues),
-		vals:   make([]string, headerValues),
+		subject: subject,
+		b:       newBuilder(subject, cfg.Format, cfg.Mode == JetStream),
+		connCh:  make(chan struct{}, 1),
+		result:  make(chan struct{}, 1),
+		hdr:     make(natsgo.Header, headerValues),
+		vals:    make([]string, headerValues),
 	}
 	s.flight.m = make(map[*natsgo.Msg]flight)
 	opts, err := s.options()
 	if err != nil {
-		return nil, fmt.Errorf("nats sink: %w", err)
+		return nil, err
 	}
 	s.opts = opts
 	return s, nil
@@ -155,7 +144,7 @@ func (s *Sink) Connect(context.Context) error {
 	if err != nil {
 		return err
 	}
-	nc, err := natsgo.Connect(strings.Join(s.cfg.URLs, ","), s.opts...)
+	nc, err := natsgo.Connect(strings.Join(s.cfg.URL, ","), s.opts...)
 	if err != nil {
 		return errors.Join(fmt.Errorf("nats: %w", err), sp.close())
 	}
@@ -193,7 +182,7 @@ func (s *Sink) Write(ctx context.Context, batch []*message.Message) error {
 		return errClosed
 	}
 	if s.nc == nil {
-		return fmt.Errorf("nats sink %s: %w", s.cfg.Name, sinks.ErrNotConnected)
+		return fmt.Errorf("nats: %w", sinks.ErrNotConnected)
 	}
 	direct := s.ready.Load() && s.nc.IsConnected() && s.spool.Load().len() == 0 && !s.holding.Load()
 	if s.cfg.Mode == Core {
@@ -257,7 +246,7 @@ func (s *Sink) Close(ctx context.Context) error {
 		s.log.Info("spool keeps messages for the next run", "messages", n, "dir", s.cfg.SpoolDir)
 	}
 	if err := sp.close(); err != nil {
-		return fmt.Errorf("nats sink %s: %w", s.cfg.Name, err)
+		return fmt.Errorf("close spool: %w", err)
 	}
 	return nil
 }

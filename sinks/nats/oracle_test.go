@@ -184,7 +184,7 @@ func TestOracleLostAcks(t *testing.T) {
 	createStream(t, js, "SYSLOG")
 	px := newProxy(t, ns.srv.Addr().String())
 	cfg := testConfig(t, ns, JetStream, format.Raw)
-	cfg.URLs = []string{px.url()}
+	cfg.URL = []string{px.url()}
 	cfg.AckTimeout = 500 * time.Millisecond
 	s := newTestSink(t, cfg)
 	r := runner(t, s, cfg.Counters)

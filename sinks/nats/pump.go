@@ -9,13 +9,8 @@ import (
 	"syslogd/sinks"
 )
 
-// The pump's backoff after failures, and the most it sends between two
-// core-mode flushes.
-const (
-	minBackoff   = 100 * time.Millisecond
-	maxBackoff   = 5 * time.Second
-	coreReplayed = 512
-)
+// coreReplayed is the most the pump sends between two core-mode flushes.
+const coreReplayed = 512
 
 // pump replays the spool, oldest first, whenever NATS is connected. It runs
 // from Connect until Close cancels ctx. After a failure anywhere in the
@@ -33,7 +28,7 @@ func (s *Sink) pump(ctx context.Context) {
 		held     *natsgo.Msg
 		heldA    attempt
 		buf      []byte
-		backoff  = minBackoff
+		backoff  sinks.Backoff // zero value: the sinks' default delays
 		seen     = s.fails.Load()
 		gen      uint64
 		unflushd int // core: published since the last flush
@@ -49,7 +44,7 @@ func (s *Sink) pump(ctx context.Context) {
 		if !s.nc.IsConnected() {
 			s.confirm(unflushd)
 			unflushd = 0
-			if !s.wait(ctx, s.connCh, 0) {
+			if !sinks.Wait(ctx.Done(), s.connCh, 0) {
 				return
 			}
 			continue
@@ -92,13 +87,12 @@ func (s *Sink) pump(ctx context.Context) {
 			if s.cfg.Stream != nil && s.warns.noStream.Load() {
 				s.ensureStream(ctx)
 			}
-			if !s.wait(ctx, nil, backoff) {
+			if !sinks.Sleep(ctx.Done(), backoff.Next()) {
 				return
 			}
-			backoff = min(backoff*2, maxBackoff)
 			probe = true
 		} else {
-			backoff = minBackoff
+			backoff.Reset()
 		}
 		drain(s.result)
 		err := s.publishHeld(ctx, held, heldA)
@@ -120,7 +114,7 @@ func (s *Sink) pump(ctx context.Context) {
 			s.failedAttempt(err)
 			continue
 		}
-		if probe && s.cfg.Mode == JetStream && !s.wait(ctx, s.result, s.cfg.AckTimeout+time.Second) {
+		if probe && s.cfg.Mode == JetStream && !sinks.Wait(ctx.Done(), s.result, s.cfg.AckTimeout+time.Second) {
 			return
 		}
 	}
@@ -131,24 +125,6 @@ func (s *Sink) publishHeld(ctx context.Context, m *natsgo.Msg, a attempt) error 
 		return s.nc.PublishMsg(m)
 	}
 	return s.publish(ctx, m, a)
-}
-
-// wait returns when ch delivers, d passes (d > 0) or ctx is done; false
-// only for ctx. A nil ch never delivers.
-func (s *Sink) wait(ctx context.Context, ch <-chan struct{}, d time.Duration) bool {
-	var timeout <-chan time.Time
-	if d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timeout = t.C
-	}
-	select {
-	case <-ch:
-	case <-timeout:
-	case <-ctx.Done():
-		return false
-	}
-	return true
 }
 
 // drain empties a signal channel, so the next receive waits for news.

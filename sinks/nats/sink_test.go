@@ -184,7 +184,7 @@ func TestCreatesStream(t *testing.T) {
 	ns := startServer(t)
 	_, js := ns.client(t)
 	cfg := testConfig(t, ns, JetStream, format.JSON)
-	cfg.Stream = &Stream{Name: "MADE", Storage: "memory", MaxAge: time.Hour}
+	cfg.Stream = &Stream{Name: "MADE", Storage: StorageMemory, Replicas: 1, MaxAge: time.Hour}
 	s := newTestSink(t, cfg)
 	r := runner(t, s, cfg.Counters)
 	r.Enqueue(msg(1, "h"))
@@ -201,18 +201,19 @@ func TestCreatesStream(t *testing.T) {
 
 // TestNew rejects what cannot work.
 func TestNew(t *testing.T) {
-	ok := Config{URLs: []string{"nats://x"}, Subject: subjectTemplate(t, "s.{hostname}"), Format: format.JSON, SpoolDir: t.TempDir()}
+	ok := Config{Options: DefaultOptions()}
+	ok.URL, ok.Subject, ok.SpoolDir = []string{"nats://x"}, "s.{hostname}", t.TempDir()
 	cases := []struct {
 		name string
 		edit func(*Config)
 		want string
 	}{
 		{"ok", func(*Config) {}, ""},
-		{"no subject", func(c *Config) { c.Subject = nil }, "subject"},
-		{"no url", func(c *Config) { c.URLs = nil }, "url"},
-		{"rfc3164", func(c *Config) { c.Format = format.RFC3164 }, "format rfc3164"},
+		{"no subject", func(c *Config) { c.Subject = "" }, "subject: required"},
+		{"no url", func(c *Config) { c.URL = nil }, "url: required"},
+		{"rfc3164", func(c *Config) { c.Format = format.RFC3164 }, `format: invalid value "rfc3164"`},
 		{"no spool", func(c *Config) { c.SpoolDir = "" }, "spool"},
-		{"two auths", func(c *Config) { c.User, c.Token = "u", "t" }, "one of"},
+		{"two auths", func(c *Config) { c.User, c.Token = "u", "t" }, "user and token are alternatives"},
 		{"missing creds", func(c *Config) { c.CredsFile = "/nonexistent/x.creds" }, "creds_file"},
 		{"missing nkey", func(c *Config) { c.NKeyFile = "/nonexistent/x.nk" }, "nkey_file"},
 		{"missing ca", func(c *Config) { c.CAFile = "/nonexistent/ca.pem" }, "ca_file"},
@@ -234,14 +235,15 @@ func TestNew(t *testing.T) {
 			}
 		})
 	}
-	if m, err := ParseMode(""); err != nil || m != JetStream {
-		t.Errorf(`ParseMode("") = %v, %v`, m, err)
+	var m Mode = 9
+	if err := m.UnmarshalText([]byte("core")); err != nil || m != Core {
+		t.Errorf(`UnmarshalText("core") = %v, %v`, m, err)
 	}
-	if m, err := ParseMode("core"); err != nil || m != Core {
-		t.Errorf(`ParseMode("core") = %v, %v`, m, err)
+	if err := m.UnmarshalText([]byte("jetstream")); err != nil || m != JetStream {
+		t.Errorf(`UnmarshalText("jetstream") = %v, %v`, m, err)
 	}
-	if _, err := ParseMode("exactly_once"); err == nil {
-		t.Error("ParseMode accepted exactly_once")
+	if err := m.UnmarshalText([]byte("")); err == nil {
+		t.Error("UnmarshalText accepted an empty mode")
 	}
 }
 

@@ -181,7 +181,7 @@ func appendField(dst []byte, f field, m *message.Message, r time.Time) []byte {
 		if !m.Source.IsValid() {
 			return dst
 		}
-		return m.Source.Addr().Unmap().AppendTo(dst)
+		return m.Source.Addr().AppendTo(dst)
 	case fDate:
 		y, mo, d := r.Date()
 		dst = appendInt(dst, y, 4)

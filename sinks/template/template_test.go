@@ -18,7 +18,7 @@ func templateMessage() *message.Message {
 		Received: received, Format: message.RFC5424,
 		Facility: message.Local3, Severity: message.Err,
 		Hostname: "web01", AppName: "nginx", ProcID: "4242", MsgID: "ID47",
-		Source: netip.MustParseAddrPort("[::ffff:192.0.2.10]:514"), Listener: "tcp-in",
+		Source: netip.MustParseAddrPort("192.0.2.10:514"), Listener: "tcp-in",
 	}
 }
 
@@ -61,6 +61,16 @@ func TestTemplatePlaceholders(t *testing.T) {
 		if _, err := Parse(name, Path); err != nil {
 			t.Errorf("documented placeholder %s rejected: %v", name, err)
 		}
+	}
+}
+
+// TestTemplateSourceIPv6 checks that an IPv6 sender prints as IPv6: Source
+// is already unmapped by the listener, so the template prints it as it is.
+func TestTemplateSourceIPv6(t *testing.T) {
+	m := templateMessage()
+	m.Source = netip.MustParseAddrPort("[2001:db8::7]:514")
+	if got, want := expand(t, "{source_ip}", Path, m), "2001:db8::7"; got != want {
+		t.Errorf("source_ip -> %q, want %q", got, want)
 	}
 }
 

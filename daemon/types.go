@@ -1,0 +1,153 @@
+package daemon
+
+import (
+	"fmt"
+	"log/slog"
+
+	"syslogd/config"
+	"syslogd/listener"
+	"syslogd/parser"
+	"syslogd/sinks"
+	"syslogd/sinks/file"
+	"syslogd/sinks/format"
+	"syslogd/sinks/journald"
+	"syslogd/sinks/nats"
+)
+
+// The one table of listener protocols and sink types. A row names the
+// options a kind decodes (owned, with their defaults and checks, by the
+// kind's package) and how to start it. Adding a kind is its package and
+// one row here; config, which decodes and reports, names no kind.
+
+var listenerTypes = []listenerType{
+	socketListener("udp"),
+	socketListener("tcp"),
+	socketListener("tls"),
+}
+
+var sinkTypes = []sinkType{
+	sinkRow("file", file.DefaultOptions, func(_ string, o file.Options, log *slog.Logger, _ *sinks.Counters) (sinks.Sink, error) {
+		return file.New(o, log)
+	}),
+	sinkRow("nats", nats.DefaultOptions, func(name string, o nats.Options, log *slog.Logger, c *sinks.Counters) (sinks.Sink, error) {
+		// The NATS sink counts for itself: it acknowledges asynchronously.
+		return nats.New(nats.Config{Name: name, Options: o, Counters: c}, log)
+	}),
+	sinkRow("journald", func() journald.Options { return journald.Options{} }, func(_ string, o journald.Options, log *slog.Logger, _ *sinks.Counters) (sinks.Sink, error) {
+		return journald.New(o, log)
+	}),
+}
+
+// Schema is the table as config.Load needs it.
+func Schema() config.Schema {
+	var s config.Schema
+	for _, l := range listenerTypes {
+		s.Listeners = append(s.Listeners, config.Kind{Name: l.name, New: l.options})
+	}
+	for _, t := range sinkTypes {
+		s.Sinks = append(s.Sinks, config.Kind{Name: t.name, New: t.options})
+	}
+	return s
+}
+
+// listenerType is one row: a protocol, its options, and how to start it.
+type listenerType struct {
+	name    string
+	options func() config.Options
+	start   func(d *Daemon, name string, o config.Options) (*listener.Listener, error)
+}
+
+// sinkType is one row: a type, its options, and how to build the sink.
+// build returns the queue options too, for the sink's Runner.
+type sinkType struct {
+	name    string
+	options func() config.Options
+	build   func(name string, o config.Options, log *slog.Logger, c *sinks.Counters) (sinks.Sink, sinks.Options, error)
+}
+
+// row finds a kind by name.
+func row[T interface{ kindName() string }](rows []T, name string) (T, error) {
+	for _, r := range rows {
+		if r.kindName() == name {
+			return r, nil
+		}
+	}
+	var zero T
+	return zero, fmt.Errorf("type %q is not available in this build", name)
+}
+
+func (l listenerType) kindName() string { return l.name }
+func (t sinkType) kindName() string     { return t.name }
+
+// socketOptions are what a socket listener (udp, tcp, tls) reads: the
+// listener's options and the parser's, side by side in one YAML mapping.
+type socketOptions struct {
+	Listener listener.Options `yaml:",inline" mapstructure:",squash"`
+	Parser   parser.Config    `yaml:",inline" mapstructure:",squash"`
+}
+
+func (o *socketOptions) Check() []error { return append(o.Listener.Check(), o.Parser.Check()...) }
+
+// Socket lets config refuse two listeners on one socket.
+func (o *socketOptions) Socket() (field, key, where string) { return o.Listener.Socket() }
+
+func socketListener(protocol string) listenerType {
+	return listenerType{
+		name: protocol,
+		options: func() config.Options {
+			return &socketOptions{Listener: listener.DefaultOptions(protocol), Parser: parser.DefaultConfig()}
+		},
+		start: func(d *Daemon, name string, o config.Options) (*listener.Listener, error) {
+			so := o.(*socketOptions)
+			popts, err := so.Parser.Options()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := parser.New(popts); err != nil {
+				return nil, err
+			}
+			c := d.reg.listener(name)
+			newHandler := func() listener.Handler {
+				p, _ := parser.New(popts) // the same options succeeded above
+				return &handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name}
+			}
+			return listener.Listen(name, so.Listener, newHandler, &c.sock, d.log)
+		},
+	}
+}
+
+// sinkOptions are what every sink reads: the Runner's queue options and
+// the sink type's own, side by side in one YAML mapping.
+type sinkOptions[T any, P interface {
+	*T
+	config.Options
+}] struct {
+	Queue sinks.Options `yaml:",inline" mapstructure:",squash"`
+	Sink  T             `yaml:",inline" mapstructure:",squash"`
+}
+
+func (o *sinkOptions[T, P]) Check() []error { return append(o.Queue.Check(), P(&o.Sink).Check()...) }
+
+// keepsRaw reports whether the sink writes the raw frame, the only reader
+// of a parsed message's Raw.
+func (o *sinkOptions[T, P]) keepsRaw() bool {
+	f, ok := any(&o.Sink).(interface{ LineFormat() format.Format })
+	return ok && f.LineFormat() == format.Raw
+}
+
+func sinkRow[T any, P interface {
+	*T
+	config.Options
+}](name string, defaults func() T, build func(name string, o T, log *slog.Logger, c *sinks.Counters) (sinks.Sink, error)) sinkType {
+	return sinkType{
+		name: name,
+		options: func() config.Options {
+			return &sinkOptions[T, P]{Queue: sinks.DefaultOptions(), Sink: defaults()}
+		},
+		build: func(name string, o config.Options, log *slog.Logger, c *sinks.Counters) (sinks.Sink, sinks.Options, error) {
+			so := o.(*sinkOptions[T, P])
+			s, err := build(name, so.Sink, log, c)
+			return s, so.Queue, err
+		},
+	}
+}

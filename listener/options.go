@@ -1,0 +1,200 @@
+package listener
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options describe one listener as configured. The struct, its defaults
+// and its checks live here, once: the configuration decodes the file's
+// keys over DefaultOptions and reports Check's errors at their keys, and
+// Listen runs the same Check.
+type Options struct {
+	// Protocol is "udp", "tcp" or "tls". It is the listener's type, not one
+	// of its keys: DefaultOptions sets it.
+	Protocol        string        `yaml:"-" mapstructure:"-"`
+	Address         string        `yaml:"address" mapstructure:"address"` // host:port; port 0 picks a free port
+	Framing         Framing       `yaml:"framing" mapstructure:"framing"` // tcp/tls
+	MaxMessageBytes int           `yaml:"max_message_bytes" mapstructure:"max_message_bytes"`
+	MaxConnections  int           `yaml:"max_connections" mapstructure:"max_connections"` // tcp/tls
+	IdleTimeout     time.Duration `yaml:"idle_timeout" mapstructure:"idle_timeout"`       // tcp/tls
+	// AllowedSources holds prefixes (plain IPs are /32 or /128, see
+	// message.ParsePrefix); empty means everyone.
+	AllowedSources []netip.Prefix `yaml:"allowed_sources" mapstructure:"allowed_sources"`
+	// TLS is required for protocol tls and refused for the others.
+	TLS *TLSOptions `yaml:"tls" mapstructure:"tls"`
+}
+
+// TLSOptions name the files of a tls listener. The ",file" flag tells the
+// configuration to check that the file can be read.
+type TLSOptions struct {
+	CertFile     string     `yaml:"cert_file,file" mapstructure:"cert_file"`
+	KeyFile      string     `yaml:"key_file,file" mapstructure:"key_file"`
+	ClientCAFile string     `yaml:"client_ca_file,file" mapstructure:"client_ca_file"`
+	ClientAuth   ClientAuth `yaml:"client_auth" mapstructure:"client_auth"`
+}
+
+// Defaults and limits.
+const (
+	DefaultMaxMessageBytes = 64 << 10
+	MaxMaxMessageBytes     = 16 << 20
+	DefaultMaxConnections  = 1024
+	DefaultIdleTimeout     = 5 * time.Minute
+)
+
+// Protocols lists the protocols this package serves.
+var Protocols = []string{"udp", "tcp", "tls"}
+
+// DefaultOptions returns the settings of a listener of protocol that the
+// configuration leaves at their defaults.
+func DefaultOptions(protocol string) Options {
+	return Options{
+		Protocol:        protocol,
+		MaxMessageBytes: DefaultMaxMessageBytes,
+		MaxConnections:  DefaultMaxConnections,
+		IdleTimeout:     DefaultIdleTimeout,
+	}
+}
+
+// Check reports every problem as a *FieldError, in the order of the keys.
+func (o *Options) Check() []error {
+	var errs []error
+	add := func(path string, err error) { errs = append(errs, &FieldError{Path: path, Err: err}) }
+	switch o.Protocol {
+	case "udp", "tcp", "tls":
+	default:
+		return []error{fmt.Errorf("unknown protocol %q (want %s)", o.Protocol, strings.Join(Protocols, ", "))}
+	}
+	if err := CheckAddress(o.Address); err != nil {
+		add("address", err)
+	}
+	if o.Framing >= numFramings {
+		add("framing", fmt.Errorf("unknown framing %d", o.Framing))
+	} else if o.Protocol == "udp" && o.Framing != FramingAuto {
+		add("framing", fmt.Errorf("framing %q is for tcp and tls; a udp datagram is one message", o.Framing))
+	}
+	if o.MaxMessageBytes <= 0 || o.MaxMessageBytes > MaxMaxMessageBytes {
+		add("max_message_bytes", fmt.Errorf("must be between 1 and %d (16 MiB)", MaxMaxMessageBytes))
+	}
+	if o.MaxConnections <= 0 {
+		add("max_connections", errors.New("must be > 0"))
+	}
+	if o.IdleTimeout <= 0 {
+		add("idle_timeout", errors.New("must be > 0"))
+	}
+	for i, p := range o.AllowedSources {
+		if !p.IsValid() {
+			add("allowed_sources["+strconv.Itoa(i)+"]", errors.New("not a valid prefix"))
+		}
+	}
+	return append(errs, o.checkTLS()...)
+}
+
+// checkTLS requires the tls block exactly for protocol tls. The files are
+// only named here; Listen loads them.
+func (o *Options) checkTLS() []error {
+	switch {
+	case o.Protocol != "tls" && o.TLS != nil:
+		return []error{&FieldError{Path: "tls", AtKey: true, Err: fmt.Errorf("tls is only valid for protocol tls, not %s", o.Protocol)}}
+	case o.Protocol != "tls":
+		return nil
+	case o.TLS == nil:
+		return []error{&FieldError{Path: "tls", Err: errors.New("required for protocol tls (cert_file and key_file)")}}
+	}
+	var errs []error
+	t := o.TLS
+	if t.CertFile == "" {
+		errs = append(errs, &FieldError{Path: "tls.cert_file", Err: errors.New("required")})
+	}
+	if t.KeyFile == "" {
+		errs = append(errs, &FieldError{Path: "tls.key_file", Err: errors.New("required")})
+	}
+	if t.ClientAuth >= numClientAuths {
+		errs = append(errs, &FieldError{Path: "tls.client_auth", Err: fmt.Errorf("unknown client_auth %d", t.ClientAuth)})
+	} else if t.ClientAuth == ClientAuthRequire && t.ClientCAFile == "" {
+		errs = append(errs, &FieldError{Path: "tls.client_ca_file", Err: errors.New("required when client_auth is require")})
+	}
+	return errs
+}
+
+// Socket identifies the socket the listener binds, so that the
+// configuration can refuse two listeners on one: key is "" when each bind
+// gets its own socket (port 0) or the address is invalid; where says it as
+// an operator would ("udp 127.0.0.1:5514"). Hosts are compared as written,
+// IPs canonicalised; wildcard-versus-specific overlaps are left to bind(2).
+func (o *Options) Socket() (field, key, where string) {
+	network := "tcp" // tls listens on tcp too
+	if o.Protocol == "udp" {
+		network = "udp"
+	}
+	host, port, err := net.SplitHostPort(o.Address)
+	if err != nil || strings.TrimLeft(port, "0") == "" {
+		return "address", "", ""
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		host = a.String()
+	}
+	key = network + " " + strings.ToLower(net.JoinHostPort(host, strings.TrimLeft(port, "0")))
+	return "address", key, network + " " + o.Address
+}
+
+// CheckAddress reports an address that is not host:port with a numeric
+// port; the host may be empty (all interfaces). It is the rule for every
+// address the daemon binds, the stats endpoint's included.
+func CheckAddress(addr string) error {
+	if addr == "" {
+		return errors.New("required")
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		reason := err.Error()
+		if ae, ok := errors.AsType[*net.AddrError](err); ok {
+			reason = ae.Err
+		}
+		return fmt.Errorf("invalid address %q: %s (want host:port)", addr, reason)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("invalid port %q (want 0-65535)", port)
+	}
+	return nil
+}
+
+// FieldError is a problem with one option, at a path relative to the
+// listener ("address", "tls.cert_file"). AtKey places it at the key rather
+// than at the value, for a key that should not be there at all.
+type FieldError struct {
+	Path  string
+	AtKey bool
+	Err   error
+}
+
+func (e *FieldError) Error() string     { return e.Path + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error     { return e.Err }
+func (e *FieldError) FieldPath() string { return e.Path }
+func (e *FieldError) OnKey() bool       { return e.AtKey }
+
+// allowed reports whether src may send. src is already unmapped (Frame
+// and message.Message promise it), so an IPv4 prefix matches an IPv4
+// client of a dual-stack socket.
+func allowed(prefixes []netip.Prefix, src netip.Addr) bool {
+	if len(prefixes) == 0 {
+		return true
+	}
+	for _, p := range prefixes {
+		if p.Contains(src) {
+			return true
+		}
+	}
+	return false
+}
+
+// enumError words a value that is not one of the allowed names, as the
+// configuration reports every enumerated option.
+func enumError(v string, allowed []string) error {
+	return fmt.Errorf("invalid value %q (want %s)", v, strings.Join(allowed, ", "))
+}

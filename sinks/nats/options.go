@@ -1,0 +1,278 @@
+package nats
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"syslogd/sinks"
+	"syslogd/sinks/format"
+	"syslogd/sinks/template"
+)
+
+// Options configure one NATS sink. The struct, its defaults and its checks
+// live here, once: the configuration decodes the file's keys over
+// DefaultOptions and reports Check's errors at their keys, and New runs
+// the same Check. Files tagged ",file" are checked for readability by the
+// configuration and loaded by New.
+type Options struct {
+	// URL lists the servers; nats.go picks one and fails over. One string
+	// stands for a list of one (",scalar").
+	URL []string `yaml:"url,scalar" mapstructure:"url"`
+	// Subject is a template; every placeholder value becomes one sanitised
+	// token, and the first token must be literal.
+	Subject string        `yaml:"subject" mapstructure:"subject"`
+	Format  format.Format `yaml:"format" mapstructure:"format"` // json, rfc5424 or raw
+	Mode    Mode          `yaml:"mode" mapstructure:"mode"`
+	// Authentication: at most one of user/password, token, creds file,
+	// nkey seed file.
+	User      string `yaml:"user" mapstructure:"user"`
+	Password  string `yaml:"password" mapstructure:"password"`
+	Token     string `yaml:"token" mapstructure:"token"`
+	CredsFile string `yaml:"creds_file,file" mapstructure:"creds_file"`
+	NKeyFile  string `yaml:"nkey_file,file" mapstructure:"nkey_file"`
+	// TLS: a CA bundle to verify the server, a client certificate and key.
+	CAFile   string `yaml:"ca_file,file" mapstructure:"ca_file"`
+	CertFile string `yaml:"cert_file,file" mapstructure:"cert_file"`
+	KeyFile  string `yaml:"key_file,file" mapstructure:"key_file"`
+	// SpoolDir holds the spool; SpoolMaxBytes bounds it.
+	SpoolDir      string `yaml:"spool_dir" mapstructure:"spool_dir"`
+	SpoolMaxBytes int64  `yaml:"spool_max_bytes" mapstructure:"spool_max_bytes"`
+	// MaxPending bounds unacknowledged JetStream publishes.
+	MaxPending int `yaml:"max_pending" mapstructure:"max_pending"`
+	// Stream, when set, is created if it does not exist (JetStream mode).
+	Stream *Stream `yaml:"stream" mapstructure:"stream"`
+}
+
+// Stream describes the JetStream stream the sink may create.
+type Stream struct {
+	Name     string        `yaml:"name" mapstructure:"name"`
+	Subjects []string      `yaml:"subjects" mapstructure:"subjects"` // default: the subject's first token + ".>"
+	Storage  Storage       `yaml:"storage" mapstructure:"storage"`
+	Replicas int           `yaml:"replicas" mapstructure:"replicas"`
+	MaxAge   time.Duration `yaml:"max_age" mapstructure:"max_age"` // 0: no limit
+}
+
+// Defaults.
+const (
+	DefaultSpoolDir      = "spool" // relative to the working directory
+	DefaultSpoolMaxBytes = 1 << 30
+	DefaultMaxPending    = 1024
+	DefaultAckTimeout    = 5 * time.Second
+	// maxStreamReplicas is JetStream's limit on stream replicas.
+	maxStreamReplicas = 5
+)
+
+// DefaultOptions returns a NATS sink's settings where the configuration
+// names none (url and subject have no default).
+func DefaultOptions() Options {
+	return Options{
+		Format: format.JSON, Mode: JetStream, SpoolDir: DefaultSpoolDir,
+		SpoolMaxBytes: DefaultSpoolMaxBytes, MaxPending: DefaultMaxPending,
+	}
+}
+
+// SetDefaults fills a stream block that the configuration names: file
+// storage, one replica. The configuration calls it before decoding the
+// block's keys over it.
+func (st *Stream) SetDefaults() { st.Storage, st.Replicas = StorageFile, 1 }
+
+// Check reports every problem as a *sinks.FieldError.
+func (o *Options) Check() []error {
+	var errs []error
+	add := func(path, f string, args ...any) { errs = append(errs, sinks.Errorf(path, f, args...)) }
+	errs = append(errs, checkURLs(o.URL)...)
+	if o.Subject == "" {
+		add("subject", "required")
+	} else if err := checkSubject(o.Subject); err != nil {
+		errs = append(errs, &sinks.FieldError{Path: "subject", Err: err})
+	}
+	switch o.Format {
+	case format.JSON, format.RFC5424, format.Raw:
+	default:
+		errs = append(errs, &sinks.FieldError{Path: "format", Err: sinks.EnumError(o.Format.String(), "json", "rfc5424", "raw")})
+	}
+	if o.Mode > Core {
+		add("mode", "unknown mode %d", o.Mode)
+	}
+	var auth []string
+	for _, a := range []struct{ key, v string }{{"user", o.User}, {"token", o.Token}, {"creds_file", o.CredsFile}, {"nkey_file", o.NKeyFile}} {
+		if a.v != "" {
+			auth = append(auth, a.key)
+		}
+	}
+	if len(auth) > 1 {
+		add(auth[1], "%s and %s are alternatives; use one way to authenticate", auth[0], auth[1])
+	}
+	if o.Password != "" && o.User == "" {
+		add("password", "password needs user")
+	}
+	if (o.CertFile == "") != (o.KeyFile == "") {
+		add("cert_file", "cert_file and key_file go together")
+	}
+	if o.SpoolDir == "" {
+		add("spool_dir", "required")
+	}
+	if o.SpoolMaxBytes <= 0 {
+		add("spool_max_bytes", "must be > 0")
+	}
+	if o.MaxPending <= 0 {
+		add("max_pending", "must be > 0")
+	}
+	if o.Stream != nil {
+		errs = append(errs, o.checkStream()...)
+	}
+	return errs
+}
+
+// checkURLs reports a missing url and every entry that is not a NATS
+// server URL.
+func checkURLs(urls []string) []error {
+	if len(urls) == 0 {
+		return []error{sinks.Errorf("url", "required")}
+	}
+	var errs []error
+	for i, u := range urls {
+		at := "url[" + strconv.Itoa(i) + "]"
+		parsed, err := url.Parse(u)
+		switch {
+		case u == "":
+			errs = append(errs, sinks.Errorf(at, "empty url"))
+		case err != nil || parsed.Host == "":
+			errs = append(errs, sinks.Errorf(at, "invalid url %q (want e.g. nats://host:4222)", u))
+		case !slices.Contains([]string{"nats", "tls", "ws", "wss"}, parsed.Scheme):
+			errs = append(errs, sinks.Errorf(at, "invalid url scheme %q (want nats, tls, ws or wss)", parsed.Scheme))
+		}
+	}
+	return errs
+}
+
+// checkSubject validates a subject template. Its first token must be
+// literal so that a JetStream stream (and a reader of the config) can name
+// the subjects it covers; tokens must be non-empty and free of wildcards,
+// which are for subscribing, not publishing.
+func checkSubject(subject string) error {
+	t, err := template.Parse(subject, template.Subject)
+	if err != nil {
+		return err
+	}
+	for tok := range strings.SplitSeq(subject, ".") {
+		switch {
+		case tok == "":
+			return fmt.Errorf("subject %q has an empty token", subject)
+		case strings.ContainsAny(tok, "*> \t\r\n"):
+			return fmt.Errorf("subject %q has a wildcard or whitespace in token %q", subject, tok)
+		}
+	}
+	if first, _, _ := strings.Cut(subject, "."); !t.Static() && !strings.HasPrefix(t.StaticPrefix(), first+".") {
+		return fmt.Errorf("subject %q must start with a literal token (e.g. syslog.{facility})", subject)
+	}
+	return nil
+}
+
+func (o *Options) checkStream() []error {
+	var errs []error
+	add := func(path, f string, args ...any) { errs = append(errs, sinks.Errorf("stream"+path, f, args...)) }
+	st := o.Stream
+	if o.Mode == Core {
+		add("", "a stream is only used in jetstream mode")
+	}
+	if st.Name == "" {
+		add(".name", "required")
+	} else if strings.ContainsAny(st.Name, " \t\r\n.*>/\\") {
+		add(".name", "invalid stream name %q (no whitespace, '.', '*', '>', '/' or '\\')", st.Name)
+	}
+	for i, subj := range st.Subjects {
+		if reason := streamSubject(subj); reason != "" {
+			add(".subjects["+strconv.Itoa(i)+"]", "%s", reason)
+		}
+	}
+	if st.Storage > StorageMemory {
+		add(".storage", "unknown storage %d", st.Storage)
+	}
+	if st.Replicas < 1 || st.Replicas > maxStreamReplicas {
+		add(".replicas", "must be 1 to %d", maxStreamReplicas)
+	}
+	if st.MaxAge < 0 {
+		add(".max_age", "must be >= 0")
+	}
+	return errs
+}
+
+// streamSubject checks a subject filter: non-empty tokens without
+// whitespace, '*' and '>' only as whole tokens, '>' only last.
+func streamSubject(subj string) string {
+	toks := strings.Split(subj, ".")
+	for i, tok := range toks {
+		switch {
+		case tok == "":
+			return fmt.Sprintf("subject %q has an empty token", subj)
+		case strings.ContainsAny(tok, " \t\r\n"):
+			return fmt.Sprintf("subject %q has whitespace", subj)
+		case tok == ">" && i != len(toks)-1:
+			return fmt.Sprintf("subject %q has '>' before its last token", subj)
+		case tok != "*" && tok != ">" && strings.ContainsAny(tok, "*>"):
+			return fmt.Sprintf("subject %q has a wildcard inside token %q", subj, tok)
+		}
+	}
+	return ""
+}
+
+// Mode selects core NATS or JetStream.
+type Mode uint8
+
+const (
+	// JetStream publishes with acknowledgements and de-duplication.
+	JetStream Mode = iota
+	// Core publishes fire-and-forget, confirmed per batch by a flush.
+	Core
+)
+
+var modeNames = []string{JetStream: "jetstream", Core: "core"}
+
+// UnmarshalText accepts core and jetstream.
+func (m *Mode) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "jetstream":
+		*m = JetStream
+	case "core":
+		*m = Core
+	default:
+		return sinks.EnumError(string(b), "core", "jetstream")
+	}
+	return nil
+}
+
+func (m Mode) String() string {
+	if int(m) < len(modeNames) {
+		return modeNames[m]
+	}
+	return fmt.Sprintf("Mode(%d)", uint8(m))
+}
+
+// Storage is a created stream's storage.
+type Storage uint8
+
+const (
+	StorageFile Storage = iota
+	StorageMemory
+)
+
+// UnmarshalText accepts file and memory.
+func (s *Storage) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "file":
+		*s = StorageFile
+	case "memory":
+		*s = StorageMemory
+	default:
+		return sinks.EnumError(string(b), "file", "memory")
+	}
+	return nil
+}
+
+// LineFormat returns the payload format.
+func (o *Options) LineFormat() format.Format { return o.Format }

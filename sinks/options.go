@@ -1,0 +1,96 @@
+package sinks
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Options are the queue settings every sink has, beside its type's own
+// (when_full, queue_size, batch_size). The struct, its defaults and its
+// checks live here, once; the configuration decodes the file's keys over
+// DefaultOptions, so a key set to 0 stays 0 and Check reports it.
+type Options struct {
+	WhenFull  Policy `yaml:"when_full" mapstructure:"when_full"`
+	QueueSize int    `yaml:"queue_size" mapstructure:"queue_size"` // messages
+	BatchSize int    `yaml:"batch_size" mapstructure:"batch_size"` // messages per Write
+}
+
+// Queue defaults.
+const (
+	DefaultQueueSize = 10000
+	DefaultBatchSize = 512
+)
+
+// DefaultOptions returns the queue settings a sink gets when the
+// configuration names none.
+func DefaultOptions() Options {
+	return Options{WhenFull: Block, QueueSize: DefaultQueueSize, BatchSize: DefaultBatchSize}
+}
+
+// Check reports every problem as a *FieldError.
+func (o *Options) Check() []error {
+	var errs []error
+	if o.QueueSize <= 0 {
+		errs = append(errs, Errorf("queue_size", "must be > 0"))
+	}
+	if o.BatchSize <= 0 {
+		errs = append(errs, Errorf("batch_size", "must be > 0"))
+	}
+	return errs
+}
+
+// Policy says what Enqueue does when the queue is full.
+type Policy uint8
+
+const (
+	// Block waits for room, which back-pressures TCP senders.
+	Block Policy = iota
+	// DropNewest drops the message being enqueued and counts it.
+	DropNewest
+)
+
+var policyNames = [...]string{Block: "block", DropNewest: "drop_newest"}
+
+// UnmarshalText accepts "block" and "drop_newest", so the configuration
+// decodes a Policy by its name.
+func (p *Policy) UnmarshalText(b []byte) error {
+	for i, n := range policyNames {
+		if string(b) == n {
+			*p = Policy(i)
+			return nil
+		}
+	}
+	return EnumError(string(b), policyNames[:]...)
+}
+
+// String returns the configuration's spelling.
+func (p Policy) String() string {
+	if int(p) < len(policyNames) {
+		return policyNames[p]
+	}
+	return fmt.Sprintf("Policy(%d)", uint8(p))
+}
+
+// FieldError is a problem with one option of a sink, at a path relative
+// to the sink ("subject", "fields[2].name", "stream.replicas"). The
+// configuration places it at that key's position in the file; anywhere
+// else it reads "path: reason".
+type FieldError struct {
+	Path string
+	Err  error
+}
+
+// Errorf returns a *FieldError at path with a formatted reason.
+func Errorf(path, format string, args ...any) *FieldError {
+	return &FieldError{Path: path, Err: fmt.Errorf(format, args...)}
+}
+
+func (e *FieldError) Error() string     { return e.Path + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error     { return e.Err }
+func (e *FieldError) FieldPath() string { return e.Path }
+
+// EnumError words a value that is not one of the allowed names, the same
+// way for every enumerated option.
+func EnumError(v string, allowed ...string) error {
+	return fmt.Errorf("invalid value %q (want %s)", v, strings.Join(allowed, ", "))
+}
