@@ -187,7 +187,7 @@ func TestTLSConfig(t *testing.T) {
 		name, ca string
 		auth     ClientAuth
 		want     tls.ClientAuthType
-		wantErr        bool
+		wantErr  bool
 	}{
 		{"none", "", ClientAuthNone, tls.NoClientCert, false},
 		{"none ignores the ca", p.caFile, ClientAuthNone, tls.NoClientCert, false},
