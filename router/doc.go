@@ -1,8 +1,8 @@
 // Package router decides, for each message, which configured routes match
-// and which sinks receive it, and expands the path and subject templates
-// that sinks use to name their destinations.
+// and which sinks receive it. It does no I/O; naming a destination (paths,
+// subjects) is the sinks' business (sinks/template).
 //
-// Routing follows the configuration contract in DESIGN.md: routes are
+// Routing follows the configuration contract (README.md, "routes"): routes are
 // evaluated in order; all keys of a match must hold (AND) and any element
 // of a list may hold (OR); every matching route delivers, each sink at most
 // once per message, until a final route matches; fallback routes receive

@@ -3,7 +3,7 @@
 // pipeline; the daemon hands it a snapshot function and a gatherer.
 package stats
 
-// Snapshot is the /stats document (DESIGN.md "Contract: HTTP").
+// Snapshot is the /stats document (README.md "Stats reference").
 type Snapshot struct {
 	UptimeSeconds float64                  `json:"uptime_seconds"`
 	Config        ConfigInfo               `json:"config"`

@@ -1,7 +1,7 @@
 // Package format renders a message.Message as one line of text for the sinks
 // that write text: the file sink, and the NATS sink's payload. The four
-// formats are part of the external contract (DESIGN.md "Contract: output
-// formats"); changing their shape breaks operators' parsers.
+// formats are part of the external contract (README.md "Output formats");
+// changing their shape breaks operators' parsers.
 //
 // Every format produces exactly one line, terminated by '\n'. A value can
 // never break that line:
