@@ -59,7 +59,7 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*D
 	if err := promReg.Register(newCollector(d)); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
-	if addr := cfg.Stats.Address; addr != "" && addr != "off" {
+	if addr := cfg.Stats.Address; cfg.Stats.Enabled() {
 		s, err := stats.Listen(addr, stats.Source{Snapshot: d.Snapshot, Gatherer: promReg, Ready: d.ready.Load}, log)
 		if err != nil {
 			return nil, err
