@@ -1,6 +1,9 @@
 package listener
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Framing selects how a TCP or TLS byte stream is split into frames
 // (RFC 6587). UDP ignores it: a datagram is one frame.
@@ -26,23 +29,10 @@ var framingNames = []string{
 
 // UnmarshalText accepts the configuration's names: auto, octet_counting,
 // non_transparent.
-func (f *Framing) UnmarshalText(b []byte) error {
-	for i, name := range framingNames {
-		if string(b) == name {
-			*f = Framing(i)
-			return nil
-		}
-	}
-	return enumError(string(b), framingNames)
-}
+func (f *Framing) UnmarshalText(b []byte) error { return unmarshalName(f, framingNames, b) }
 
 // String returns the config spelling.
-func (f Framing) String() string {
-	if int(f) < len(framingNames) {
-		return framingNames[f]
-	}
-	return fmt.Sprintf("Framing(%d)", uint8(f))
-}
+func (f Framing) String() string { return nameOf(f, framingNames) }
 
 // ClientAuth says whether a tls listener asks for client certificates.
 type ClientAuth uint8
@@ -62,20 +52,27 @@ const (
 var clientAuthNames = []string{ClientAuthNone: "none", ClientAuthRequest: "request", ClientAuthRequire: "require"}
 
 // UnmarshalText accepts none, request and require.
-func (a *ClientAuth) UnmarshalText(b []byte) error {
-	for i, name := range clientAuthNames {
-		if string(b) == name {
-			*a = ClientAuth(i)
+func (a *ClientAuth) UnmarshalText(b []byte) error { return unmarshalName(a, clientAuthNames, b) }
+
+// String returns the config spelling.
+func (a ClientAuth) String() string { return nameOf(a, clientAuthNames) }
+
+// unmarshalName and nameOf map an enumeration to and from its spellings.
+// sinks has the same two for the sinks; a stage does not import another,
+// so the listener keeps its own.
+func unmarshalName[T ~uint8](dst *T, names []string, b []byte) error {
+	for i, n := range names {
+		if string(b) == n {
+			*dst = T(i)
 			return nil
 		}
 	}
-	return enumError(string(b), clientAuthNames)
+	return fmt.Errorf("invalid value %q (want %s)", b, strings.Join(names, ", "))
 }
 
-// String returns the config spelling.
-func (a ClientAuth) String() string {
-	if int(a) < len(clientAuthNames) {
-		return clientAuthNames[a]
+func nameOf[T ~uint8](v T, names []string) string {
+	if int(v) < len(names) {
+		return names[v]
 	}
-	return fmt.Sprintf("ClientAuth(%d)", uint8(a))
+	return fmt.Sprintf("%T(%d)", v, uint8(v))
 }

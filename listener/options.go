@@ -192,9 +192,3 @@ func allowed(prefixes []netip.Prefix, src netip.Addr) bool {
 	}
 	return false
 }
-
-// enumError words a value that is not one of the allowed names, as the
-// configuration reports every enumerated option.
-func enumError(v string, allowed []string) error {
-	return fmt.Errorf("invalid value %q (want %s)", v, strings.Join(allowed, ", "))
-}

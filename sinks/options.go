@@ -49,26 +49,34 @@ const (
 	DropNewest
 )
 
-var policyNames = [...]string{Block: "block", DropNewest: "drop_newest"}
+var policyNames = []string{Block: "block", DropNewest: "drop_newest"}
 
 // UnmarshalText accepts "block" and "drop_newest", so the configuration
 // decodes a Policy by its name.
-func (p *Policy) UnmarshalText(b []byte) error {
-	for i, n := range policyNames {
+func (p *Policy) UnmarshalText(b []byte) error { return UnmarshalName(p, policyNames, b) }
+
+// String returns the configuration's spelling.
+func (p Policy) String() string { return NameOf(p, policyNames) }
+
+// UnmarshalName sets *dst to the index of b in names, the spellings of an
+// enumerated option, or returns the error every enumerated option words
+// the same way (EnumError).
+func UnmarshalName[T ~uint8](dst *T, names []string, b []byte) error {
+	for i, n := range names {
 		if string(b) == n {
-			*p = Policy(i)
+			*dst = T(i)
 			return nil
 		}
 	}
-	return EnumError(string(b), policyNames[:]...)
+	return EnumError(string(b), names...)
 }
 
-// String returns the configuration's spelling.
-func (p Policy) String() string {
-	if int(p) < len(policyNames) {
-		return policyNames[p]
+// NameOf returns the spelling of v, or "Type(v)" for a value without one.
+func NameOf[T ~uint8](v T, names []string) string {
+	if int(v) < len(names) {
+		return names[v]
 	}
-	return fmt.Sprintf("Policy(%d)", uint8(p))
+	return fmt.Sprintf("%T(%d)", v, uint8(v))
 }
 
 // FieldError is a problem with one option of a sink, at a path relative

@@ -1,8 +1,6 @@
 package file
 
 import (
-	"fmt"
-
 	"syslogd/sinks"
 	"syslogd/sinks/format"
 	"syslogd/sinks/template"
@@ -69,23 +67,10 @@ const (
 var fsyncNames = []string{FSyncNever: "never", FSyncBatch: "batch"}
 
 // UnmarshalText accepts never and batch.
-func (f *FSync) UnmarshalText(b []byte) error {
-	for i, n := range fsyncNames {
-		if string(b) == n {
-			*f = FSync(i)
-			return nil
-		}
-	}
-	return sinks.EnumError(string(b), fsyncNames...)
-}
+func (f *FSync) UnmarshalText(b []byte) error { return sinks.UnmarshalName(f, fsyncNames, b) }
 
 // String returns the configuration's spelling.
-func (f FSync) String() string {
-	if int(f) < len(fsyncNames) {
-		return fsyncNames[f]
-	}
-	return fmt.Sprintf("FSync(%d)", uint8(f))
-}
+func (f FSync) String() string { return sinks.NameOf(f, fsyncNames) }
 
 // LineFormat returns the format the sink writes.
 func (o *Options) LineFormat() format.Format { return o.Format }

@@ -233,7 +233,8 @@ const (
 
 var modeNames = []string{JetStream: "jetstream", Core: "core"}
 
-// UnmarshalText accepts core and jetstream.
+// UnmarshalText accepts core and jetstream (listed in that order, as the
+// configuration always has, though jetstream is the zero value).
 func (m *Mode) UnmarshalText(b []byte) error {
 	switch string(b) {
 	case "jetstream":
@@ -246,33 +247,23 @@ func (m *Mode) UnmarshalText(b []byte) error {
 	return nil
 }
 
-func (m Mode) String() string {
-	if int(m) < len(modeNames) {
-		return modeNames[m]
-	}
-	return fmt.Sprintf("Mode(%d)", uint8(m))
-}
+func (m Mode) String() string { return sinks.NameOf(m, modeNames) }
 
 // Storage is a created stream's storage.
 type Storage uint8
 
+// Storages.
 const (
 	StorageFile Storage = iota
 	StorageMemory
 )
 
+var storageNames = []string{StorageFile: "file", StorageMemory: "memory"}
+
 // UnmarshalText accepts file and memory.
-func (s *Storage) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "file":
-		*s = StorageFile
-	case "memory":
-		*s = StorageMemory
-	default:
-		return sinks.EnumError(string(b), "file", "memory")
-	}
-	return nil
-}
+func (s *Storage) UnmarshalText(b []byte) error { return sinks.UnmarshalName(s, storageNames, b) }
+
+func (s Storage) String() string { return sinks.NameOf(s, storageNames) }
 
 // LineFormat returns the payload format.
 func (o *Options) LineFormat() format.Format { return o.Format }
