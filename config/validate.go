@@ -138,15 +138,6 @@ func validName(s string) bool {
 	return s != ""
 }
 
-// required reports an empty value, and says so whether or not the key is
-// present; it returns whether the value is set.
-func required(r *reporter, path, v string) bool {
-	if v == "" {
-		r.at(path, "required")
-	}
-	return v != ""
-}
-
 // enum reports v when it is not one of allowed and returns whether it is.
 func enum(r *reporter, path, v string, allowed ...string) bool {
 	for _, a := range allowed {
