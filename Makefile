@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 FUZZTIME ?= 30s
 
-.PHONY: build run test test-deps bench bench-e2e fuzz lint clean
+.PHONY: build run test test-deps bench bench-compare bench-e2e fuzz lint clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/syslogd ./cmd/syslogd
@@ -25,6 +25,11 @@ test-deps:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./listener ./parser ./router ./sinks/... ./daemon
+
+# bench-compare BASE=<rev> runs the benchmarks of `make bench` at BASE and in
+# the working tree, alternating rounds, and compares them with benchstat.
+bench-compare:
+	./scripts/bench-compare.sh $(BASE)
 
 # bench-e2e drives loggen at syslogd, rsyslog and syslog-ng on loopback and
 # reports msgs/s and CPU-seconds per million messages (installs packages).

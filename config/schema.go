@@ -44,10 +44,11 @@ type Options interface {
 // section describes a list of kinds in the file: "listeners" keyed by
 // protocol, "sinks" keyed by type.
 type section struct {
-	key   string // "listeners"
-	noun  string // "listener", for messages
-	disc  string // "protocol"
-	kinds []Kind
+	key    string       // "listeners"
+	noun   string       // "listener", for messages
+	disc   string       // "protocol"
+	common reflect.Type // the keys every kind has: Listener or Sink
+	kinds  []Kind
 }
 
 func (s *section) find(name string) *Kind {
@@ -71,6 +72,6 @@ func (s *section) names() []string {
 func optionsType(k *Kind) reflect.Type { return reflect.TypeOf(k.New()).Elem() }
 
 func sections(s Schema) (listeners, sinks *section) {
-	return &section{key: "listeners", noun: "listener", disc: "protocol", kinds: s.Listeners},
-		&section{key: "sinks", noun: "sink", disc: "type", kinds: s.Sinks}
+	return &section{key: "listeners", noun: "listener", disc: "protocol", common: listenerType, kinds: s.Listeners},
+		&section{key: "sinks", noun: "sink", disc: "type", common: sinkType, kinds: s.Sinks}
 }

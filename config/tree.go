@@ -199,10 +199,7 @@ func (w *walker) component(n *yaml.Node, path string, s *section) (any, bool) {
 		w.r.structural(n, path, "expected a mapping, got "+describe(n))
 		return nil, false
 	}
-	common, commonNames := yamlFields(reflect.TypeFor[Listener]())
-	if s == w.sinks {
-		common, commonNames = yamlFields(reflect.TypeFor[Sink]())
-	}
+	common, commonNames := yamlFields(s.common)
 	kind, kindName := w.kindOf(n, path, s)
 	fields, names := maps.Clone(common), slices.Clone(commonNames)
 	if kind != nil {

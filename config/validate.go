@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+
 	"syslogd/listener"
 )
 
@@ -17,9 +18,7 @@ func validate(c *Config, r *reporter, listeners, sinks *section) {
 	for i, l := range c.Listeners {
 		names[i] = l.Name
 		checkOptions(r, elem(listeners.key, i), l.Options)
-		if b, ok := l.Options.(interface {
-			Socket() (field, key, where string)
-		}); ok {
+		if b, ok := l.Options.(socketBinder); ok {
 			f, key, where := b.Socket()
 			if prev, dup := bound[key]; dup {
 				r.at(field(elem(listeners.key, i), f), fmt.Sprintf("%s already listens on %s", elem(listeners.key, prev), where))
@@ -58,6 +57,12 @@ type fieldError interface {
 	FieldPath() string
 }
 
+// socketBinder is implemented by listener options that bind a socket (see
+// Options).
+type socketBinder interface {
+	Socket() (field, key, where string)
+}
+
 // checkOptions places a stage's Check errors at their keys below path,
 // then checks that the files the options name can be read.
 func checkOptions(r *reporter, path string, o Options) {
@@ -70,7 +75,10 @@ func checkOptions(r *reporter, path string, o Options) {
 			r.at(path, err.Error())
 			continue
 		}
-		at, reason := field(path, fp.FieldPath()), errors.Unwrap(err).Error()
+		at, reason := field(path, fp.FieldPath()), fp.Error()
+		if inner := errors.Unwrap(fp); inner != nil {
+			reason = inner.Error() // the reason without the path
+		}
 		if p := parent(at); strings.HasSuffix(at, "]") && !r.ix.has(at) && r.ix.has(p) {
 			at = p // an element of a list written as one string (",scalar"): at the string
 		}
