@@ -35,6 +35,7 @@ var metricDefs = []metricDef{
 	{"syslogd_listener_kernel_drops_total", "Datagrams the kernel dropped because the socket buffer was full.", []string{"listener"}},
 	{"syslogd_listener_read_errors_total", "Read and TLS handshake errors.", []string{"listener"}},
 	{"syslogd_route_matched_total", "Messages matched by the route.", []string{"route"}},
+	{"syslogd_sink_enqueued_total", "Messages handed to the sink's queue.", []string{"sink"}},
 	{"syslogd_sink_written_total", "Messages written by the sink.", []string{"sink"}},
 	{"syslogd_sink_failed_total", "Messages in failed write attempts.", []string{"sink"}},
 	{"syslogd_sink_retries_total", "Retried write attempts.", []string{"sink"}},
@@ -93,6 +94,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for name, st := range s.Sinks {
 		sc := c.d.reg.sink(name)
+		counter("syslogd_sink_enqueued_total", float64(st.Enqueued), name)
 		counter("syslogd_sink_written_total", float64(st.Written), name)
 		counter("syslogd_sink_failed_total", float64(st.Failed), name)
 		counter("syslogd_sink_retries_total", float64(st.Retries), name)

@@ -60,7 +60,7 @@ func listenerStats(c *listenerCounters) stats.ListenerStats {
 
 func sinkStats(c *sinks.Counters) stats.SinkStats {
 	st := stats.SinkStats{
-		Written: c.Written.Load(), Failed: c.Failed.Load(), Dropped: c.DroppedTotal(),
+		Enqueued: c.Enqueued.Load(), Written: c.Written.Load(), Failed: c.Failed.Load(), Dropped: c.DroppedTotal(),
 		Connected: c.Connected.Load(), Retries: c.Retries.Load(),
 	}
 	for _, r := range sinks.Reasons() {

@@ -28,8 +28,10 @@ func Reasons() []Reason {
 }
 
 // Counters are one sink's numbers. They live outside the Runner so that a
-// reload replacing the runner keeps counting from where it was.
+// reload replacing the runner keeps counting from where it was. While the
+// sink is idle, Enqueued = Written + DroppedTotal + queued + spooled.
 type Counters struct {
+	Enqueued  atomic.Uint64 // messages handed to Enqueue
 	Written   atomic.Uint64 // messages acknowledged by the sink
 	Failed    atomic.Uint64 // messages in failed Write attempts (each attempt counts)
 	Retries   atomic.Uint64 // retried Write attempts

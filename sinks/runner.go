@@ -104,6 +104,7 @@ func (r *Runner) Queued() int { return len(r.q) }
 // runner is aborted); with DropNewest it counts queue_full and returns.
 // Safe for concurrent use.
 func (r *Runner) Enqueue(m *message.Message) {
+	r.c.Enqueued.Add(1)
 	r.senders.Add(1)
 	defer r.senders.Add(-1)
 	if r.closed.Load() {
@@ -221,17 +222,23 @@ func (r *Runner) drain(batch []*message.Message) {
 // write delivers one batch with retries. It returns when the batch is
 // written, dropped after MaxAttempts, or the runner is aborted.
 func (r *Runner) write(batch []*message.Message) {
-	n := uint64(len(batch))
 	backoff := r.backoff()
 	for attempt := 1; ; attempt++ {
 		err := r.sink.Write(r.ctx, batch)
 		if err == nil {
 			if !r.selfCounting {
-				r.c.Written.Add(n)
+				r.c.Written.Add(uint64(len(batch)))
 				r.c.Connected.Store(true)
 			}
 			return
 		}
+		if be, ok := errors.AsType[*BatchError](err); ok && !r.selfCounting {
+			if failed, ok := be.failed(len(batch)); ok {
+				r.c.Written.Add(uint64(len(batch) - len(failed)))
+				batch = retain(batch, failed)
+			}
+		}
+		n := uint64(len(batch))
 		r.c.Failed.Add(n)
 		if r.ctx.Err() != nil {
 			r.c.drop(ReasonShutdownTimeout, n)
@@ -259,6 +266,15 @@ func (r *Runner) write(batch []*message.Message) {
 			}
 		}
 	}
+}
+
+// retain keeps batch[i] for each i of idx (ascending), in place.
+func retain(batch []*message.Message, idx []int) []*message.Message {
+	for k, i := range idx {
+		batch[k] = batch[i]
+	}
+	clear(batch[len(idx):]) // do not keep written messages alive
+	return batch[:len(idx)]
 }
 
 // connect retries Connect forever with capped backoff; false when aborted.

@@ -6,6 +6,7 @@ package sinks
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"syslogd/message"
 )
@@ -13,10 +14,13 @@ import (
 // Sink is one destination. The Runner calls Write from a single goroutine,
 // never concurrently, and never calls Write once Close has been called.
 //
-// Write delivers the whole batch or returns an error; on error the Runner
-// retries the same batch with backoff, so a sink that wrote part of it may
-// deliver those messages twice (at-least-once). Messages are shared and
-// must not be modified. Write must honour ctx cancellation.
+// Write returns nil when the whole batch is written (committed: for a file,
+// write(2) done and, under fsync: batch, fsynced). A sink that wrote part of
+// the batch returns a *BatchError naming the messages it did not write; the
+// Runner counts the others written and retries only the failed ones, so a
+// sink keeps no memory of earlier batches. Any other error means nothing of
+// the batch was written, and the Runner retries all of it. Messages are
+// shared and must not be modified. Write must honour ctx cancellation.
 type Sink interface {
 	Write(ctx context.Context, batch []*message.Message) error
 	// Close flushes and releases resources. It is called once.
@@ -46,6 +50,32 @@ type Spooler interface {
 	// Spooled returns the number of messages in the spool now. Safe for
 	// concurrent use.
 	Spooled() int64
+}
+
+// BatchError reports a Write that wrote part of its batch. Failed holds the
+// indexes of the messages that were not written, ascending; every other
+// message of the batch was. Err is why (and may wrap ErrNotConnected).
+type BatchError struct {
+	Failed []int
+	Err    error
+}
+
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("%d messages of the batch not written: %v", len(e.Failed), e.Err)
+}
+
+func (e *BatchError) Unwrap() error { return e.Err }
+
+// failed returns e.Failed if it is usable for a batch of n: ascending,
+// without repeats, in range. A sink that breaks that promise has its whole
+// batch retried.
+func (e *BatchError) failed(n int) ([]int, bool) {
+	for k, i := range e.Failed {
+		if i < 0 || i >= n || k > 0 && i <= e.Failed[k-1] {
+			return nil, false
+		}
+	}
+	return e.Failed, true
 }
 
 // ErrNotConnected is returned (wrapped) by Write when the destination is

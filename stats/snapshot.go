@@ -52,6 +52,7 @@ type RouteStats struct {
 
 // SinkStats are per sink.
 type SinkStats struct {
+	Enqueued  uint64            `json:"enqueued"` // = written + dropped + queued + spooled, when idle
 	Written   uint64            `json:"written"`
 	Failed    uint64            `json:"failed"`
 	Dropped   uint64            `json:"dropped"`

@@ -1,8 +1,10 @@
 package file
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +29,7 @@ type entry struct {
 	f       *os.File
 	pending []byte // lines of the current batch
 	touched bool   // in Sink.touched
-	written bool   // pending reached the file in this batch
+	done    int    // bytes of pending safely in the file
 	err     error  // open, write or fsync failure in this batch
 
 	prev, next *entry // lruList links
@@ -75,6 +77,29 @@ func (s *Sink) open(key string) *entry {
 	return e
 }
 
+// write appends pending with one write(2) and returns how many of its
+// bytes are in the file. A short write (a full disk) that ends inside a
+// line is truncated back to the end of the last whole line, so the retry
+// of the rest never glues onto a torn line.
+func (e *entry) write() (int, error) {
+	n, err := e.f.Write(e.pending)
+	if err == nil || n == 0 {
+		return n, err
+	}
+	whole := bytes.LastIndexByte(e.pending[:n], '\n') + 1
+	if whole == n {
+		return n, err
+	}
+	end, serr := e.f.Seek(0, io.SeekEnd)
+	if serr == nil {
+		serr = e.f.Truncate(end - int64(n-whole))
+	}
+	if serr != nil {
+		return whole, errors.Join(err, fmt.Errorf("remove torn line from %s: %w", e.key, serr))
+	}
+	return whole, err
+}
+
 func openFile(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
 		return nil, fmt.Errorf("create directory for %s: %w", path, err)
@@ -97,7 +122,7 @@ func within(dir, p string) bool {
 // reopens them) and closes the least recently used files beyond the limit.
 func (s *Sink) endBatch() {
 	for _, e := range s.touched {
-		e.touched, e.written = false, false
+		e.touched, e.done = false, 0
 		if cap(e.pending) > maxIdleBuffer {
 			e.pending = nil
 		} else {

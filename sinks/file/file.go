@@ -66,9 +66,9 @@ type Sink struct {
 	lru          lruList           // open files, most recently used first
 	touched      []*entry          // files the current batch writes to
 	dest         []*entry          // per message of the current batch: its file
+	ends         []int             // per message: where its line ends in its file's pending (0: none)
 	pathBuf      []byte
 	warnedUnsafe bool
-	retry        retryState
 }
 
 // New checks o (with Check: a configuration that loaded has passed it)
@@ -105,10 +105,13 @@ func build(o Options, path expander, log *slog.Logger) *Sink {
 	}
 }
 
-// Write appends every message of batch to its file. On error (which names
-// the failing path) the messages whose files were written are remembered, so
-// the Runner's retry of the same batch writes only the others, and the
-// failed file is closed so that the retry opens it afresh.
+// Write appends every message of batch to its file, one write(2) per file.
+// When a file fails (it cannot be opened, the disk is full), the messages
+// of the other files are written all the same, and a *sinks.BatchError
+// names the ones that were not, so that the Runner retries only those; the
+// failed file is closed so that the retry opens it afresh. A short write
+// never leaves part of a line behind: the file is truncated back to the
+// last whole line, and the lines before it count as written.
 func (s *Sink) Write(ctx context.Context, batch []*message.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -118,40 +121,58 @@ func (s *Sink) Write(ctx context.Context, batch []*message.Message) error {
 	if s.closed {
 		return errClosed
 	}
-	skip := s.retry.skip(batch)
 	s.dest = append(s.dest[:0], make([]*entry, len(batch))...)
+	s.ends = append(s.ends[:0], make([]int, len(batch))...)
 	for i, m := range batch {
-		if skip != nil && skip[i] {
-			continue
-		}
 		e := s.entryFor(m)
+		s.dest[i] = e
 		if e.err != nil {
 			continue
 		}
 		e.pending = format.Append(e.pending, s.format, m)
-		s.dest[i] = e
+		s.ends[i] = len(e.pending)
 	}
 	err := s.flush(ctx)
-	s.retry.record(batch, s.dest, err != nil)
+	if err != nil {
+		err = s.unwritten(err)
+	}
 	clear(s.dest)
 	s.endBatch()
 	return err
 }
 
+// unwritten turns a flush error into a *sinks.BatchError naming the
+// messages whose lines did not reach their file.
+func (s *Sink) unwritten(err error) error {
+	var failed []int
+	for i, e := range s.dest {
+		if e.err != nil && (s.ends[i] == 0 || s.ends[i] > e.done) {
+			failed = append(failed, i)
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return &sinks.BatchError{Failed: failed, Err: err}
+}
+
 // flush writes each touched file's pending lines with one write(2), and
-// fsyncs it when configured.
+// fsyncs it when configured. An entry's done is how many bytes of pending
+// are safely in the file.
 func (s *Sink) flush(ctx context.Context) error {
 	var errs []error
 	for _, e := range s.touched {
 		if e.err == nil && len(e.pending) > 0 {
 			if err := ctx.Err(); err != nil {
-				return errors.Join(append(errs, err)...)
+				e.err = err
+			} else {
+				e.done, e.err = e.write()
+				if e.err == nil && s.fsync {
+					if e.err = e.f.Sync(); e.err != nil {
+						e.done = 0 // nothing of this batch is known to be on disk
+					}
+				}
 			}
-			_, e.err = e.f.Write(e.pending)
-			if e.err == nil && s.fsync {
-				e.err = e.f.Sync()
-			}
-			e.written = e.err == nil
 		}
 		if e.err != nil {
 			errs = append(errs, e.err)
@@ -177,7 +198,6 @@ func (s *Sink) Close(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.retry.reset()
 	return s.closeAll()
 }
 

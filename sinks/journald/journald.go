@@ -55,9 +55,8 @@ type Sink struct {
 	nStatic int
 	log     *slog.Logger
 
-	conn   *net.UnixConn // nil until Connect, and after a disconnection
-	buf    []byte
-	resume resumeState
+	conn *net.UnixConn // nil until Connect, and after a disconnection
+	buf  []byte
 	// memfdSends counts entries sent through a memfd, for tests.
 	memfdSends int
 }
@@ -106,9 +105,9 @@ func (s *Sink) Connect(ctx context.Context) error {
 
 // Write sends every message of batch as one entry. It blocks while
 // journald's socket queue is full (back-pressure) until ctx is done. When
-// journald goes away mid-batch, the error wraps sinks.ErrNotConnected and
-// the entries already sent are remembered, so that the Runner's retry of
-// the same batch sends only the rest.
+// journald goes away mid-batch, the error wraps sinks.ErrNotConnected and,
+// as a *sinks.BatchError, names the entries not sent, so that the Runner's
+// retry sends only those.
 func (s *Sink) Write(ctx context.Context, batch []*message.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -123,14 +122,16 @@ func (s *Sink) Write(ctx context.Context, batch []*message.Message) error {
 			s.closeConn()
 		}
 	}()
-	for i := s.resume.start(batch); i < len(batch); i++ {
+	for i := range batch {
 		s.buf = appendEntry(s.buf[:0], batch[i], s.static, s.nStatic)
 		if err := s.sendEntry(c, s.buf); err != nil {
-			s.resume.failed(batch, i)
-			return s.fail(ctx, err)
+			err = s.fail(ctx, err)
+			if i == 0 {
+				return err
+			}
+			return &sinks.BatchError{Failed: tail(i, len(batch)), Err: err}
 		}
 	}
-	s.resume.reset()
 	if cap(s.buf) > maxIdleBuffer {
 		s.buf = nil
 	}
@@ -156,6 +157,15 @@ func (s *Sink) fail(ctx context.Context, err error) error {
 func (s *Sink) Close(context.Context) error {
 	s.closeConn()
 	return nil
+}
+
+// tail returns the indexes from..n-1.
+func tail(from, n int) []int {
+	out := make([]int, 0, n-from)
+	for i := from; i < n; i++ {
+		out = append(out, i)
+	}
+	return out
 }
 
 func (s *Sink) closeConn() {

@@ -138,10 +138,9 @@ func TestConnectErrors(t *testing.T) {
 	}
 }
 
-// TestPeerGoneResumes: when journald goes away mid-batch, Write reports
-// ErrNotConnected and the retry of the same batch, after Connect, sends
-// only the messages that were not sent yet.
-func TestPeerGoneResumes(t *testing.T) {
+// TestPeerGone: when journald has gone away, Write reports ErrNotConnected,
+// and a Connect to the journald that replaced it makes Write work again.
+func TestPeerGone(t *testing.T) {
 	j := newFakeJournal(t)
 	s := connected(t, j.path)
 	batch := []*message.Message{fullMessage("a"), fullMessage("b")}
@@ -154,22 +153,22 @@ func TestPeerGoneResumes(t *testing.T) {
 	if !errors.Is(err, sinks.ErrNotConnected) || !errors.Is(err, unix.ECONNREFUSED) {
 		t.Fatalf("Write after the peer closed = %v, want ErrNotConnected (ECONNREFUSED)", err)
 	}
-	// First message of a new batch sent, then the peer goes: resume at 1.
+	if _, partial := errors.AsType[*sinks.BatchError](err); partial {
+		t.Errorf("nothing was sent, yet Write reports a partial batch: %v", err)
+	}
 	j2 := newFakeJournal(t)
 	s.path = j2.path
 	if err := s.Connect(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	s.resume.failed(batch, 1)
 	if err := s.Write(context.Background(), batch); err != nil {
 		t.Fatal(err)
 	}
-	entry, _ := j2.next()
-	if got, _ := decodeEntry(entry); got[0] != (field{"MESSAGE", "b"}) {
-		t.Errorf("retry sent %v first, want b", got[0])
-	}
-	if s.resume.sent != 0 || len(s.resume.batch) != 0 {
-		t.Errorf("resume state kept after success: %+v", s.resume)
+	for _, want := range []string{"a", "b"} {
+		entry, _ := j2.next()
+		if got, _ := decodeEntry(entry); got[0] != (field{"MESSAGE", want}) {
+			t.Errorf("got %v, want %s", got[0], want)
+		}
 	}
 }
 
@@ -190,6 +189,20 @@ func TestWriteHonoursCancel(t *testing.T) {
 	case err := <-done:
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Write = %v, want context.Canceled", err)
+		}
+		// The entries journald got are exactly those not reported failed.
+		be, ok := errors.AsType[*sinks.BatchError](err)
+		if !ok || len(be.Failed) == 0 || be.Failed[len(be.Failed)-1] != len(batch)-1 {
+			t.Fatalf("Write = %v, want a BatchError naming the tail of the batch", err)
+		}
+		sent := 0
+		for _ = j.conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond)); ; sent++ {
+			if _, _, _, _, err := j.conn.ReadMsgUnix(make([]byte, 1<<16), make([]byte, 64)); err != nil {
+				break
+			}
+		}
+		if sent != be.Failed[0] || len(be.Failed) != len(batch)-sent {
+			t.Errorf("journald got %d entries, Write reports %d of %d failed from %d", sent, len(be.Failed), len(batch), be.Failed[0])
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Write did not return after cancel")
