@@ -70,7 +70,7 @@ routes: [{name: r, sinks: [f, n, j]}]
 	if l, _ := listenerOptions(t, c.Listeners[1]); l.TLS == nil || l.TLS.ClientAuth != listener.ClientAuthNone {
 		t.Errorf("tls = %+v, want client_auth none", l.TLS)
 	}
-	queue := sinks.Options{WhenFull: sinks.Block, QueueSize: 10000, BatchSize: 512}
+	queue := sinks.Options{WhenFull: sinks.Block, QueueSize: 10000, BatchSize: 512, StallTimeout: 10 * time.Second}
 	q, f := sinkOptions[file.Options](t, c.Sinks[0])
 	if want := (file.Options{Path: "x.log", Format: format.RFC3164, FSync: file.FSyncNever, MaxOpenFiles: 256}); q != queue || f != want {
 		t.Errorf("file sink defaults: %+v %+v, want %+v", q, f, want)

@@ -43,6 +43,7 @@ var metricDefs = []metricDef{
 	{"syslogd_sink_queued", "Messages waiting in the sink queue.", []string{"sink"}},
 	{"syslogd_sink_spooled", "Messages in the sink's disk spool (NATS sinks).", []string{"sink"}},
 	{"syslogd_sink_connected", "1 when the sink's destination is reachable.", []string{"sink"}},
+	{"syslogd_sink_up", "1 while the sink is up; 0 while it is down (disconnected, or stalled with a full queue) and new messages that find its queue full are dropped.", []string{"sink"}},
 	{"syslogd_config_reloads_total", "Successful reloads.", nil},
 	{"syslogd_config_reload_failures_total", "Rejected reloads.", nil},
 }
@@ -110,5 +111,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			connected = 1
 		}
 		gauge("syslogd_sink_connected", connected, name)
+		up := 0.0
+		if st.State == "up" {
+			up = 1
+		}
+		gauge("syslogd_sink_up", up, name)
 	}
 }

@@ -32,6 +32,10 @@ func (d *Daemon) Snapshot() stats.Snapshot {
 			st := sinkStats(d.reg.sink(sc.Name))
 			if rs, ok := d.sinks[sc.Name]; ok {
 				st.Queued = rs.runner.Queued()
+				st.State = "up"
+				if rs.runner.Down() {
+					st.State = "down"
+				}
 				if sp, ok := rs.runner.Sink().(sinks.Spooler); ok {
 					n := sp.Spooled()
 					st.Spooled = &n

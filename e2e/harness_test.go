@@ -191,11 +191,14 @@ type statsDoc struct {
 
 // sinkStats is one sink's entry in /stats.
 type sinkStats struct {
-	Written   uint64 `json:"written"`
-	Dropped   uint64 `json:"dropped"`
-	Queued    int    `json:"queued"`
-	Spooled   *int64 `json:"spooled"` // NATS sinks only
-	Connected bool   `json:"connected"`
+	Enqueued  uint64            `json:"enqueued"`
+	Written   uint64            `json:"written"`
+	Dropped   uint64            `json:"dropped"`
+	DroppedBy map[string]uint64 `json:"dropped_by_reason"`
+	Queued    int               `json:"queued"`
+	Spooled   *int64            `json:"spooled"` // NATS sinks only
+	Connected bool              `json:"connected"`
+	State     string            `json:"state"`
 }
 
 func (p *proc) getStats() statsDoc {

@@ -15,16 +15,19 @@ const (
 	// ReasonUnconfirmed: core NATS could not confirm that the server got
 	// the message (a flush failed); it may or may not have arrived.
 	ReasonUnconfirmed
+	// ReasonSinkDown: the sink was down (disconnected or stalled) and its
+	// queue was full.
+	ReasonSinkDown
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"queue_full", "sink_error", "shutdown_timeout", "spool_full", "unconfirmed"}
+var reasonNames = [numReasons]string{"queue_full", "sink_error", "shutdown_timeout", "spool_full", "unconfirmed", "sink_down"}
 
 func (r Reason) String() string { return reasonNames[r] }
 
 // Reasons lists every drop reason, for exporting counters.
 func Reasons() []Reason {
-	return []Reason{ReasonQueueFull, ReasonSinkError, ReasonShutdownTimeout, ReasonSpoolFull, ReasonUnconfirmed}
+	return []Reason{ReasonQueueFull, ReasonSinkError, ReasonShutdownTimeout, ReasonSpoolFull, ReasonUnconfirmed, ReasonSinkDown}
 }
 
 // Counters are one sink's numbers. They live outside the Runner so that a

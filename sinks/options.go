@@ -3,6 +3,7 @@ package sinks
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Options are the queue settings every sink has, beside its type's own
@@ -13,18 +14,23 @@ type Options struct {
 	WhenFull  Policy `yaml:"when_full" mapstructure:"when_full"`
 	QueueSize int    `yaml:"queue_size" mapstructure:"queue_size"` // messages
 	BatchSize int    `yaml:"batch_size" mapstructure:"batch_size"` // messages per Write
+	// StallTimeout is how long a sink may write nothing while its queue is
+	// full before it counts as down (see Runner.Enqueue): the longest a
+	// listener waits for a live but stuck sink.
+	StallTimeout time.Duration `yaml:"stall_timeout" mapstructure:"stall_timeout"`
 }
 
 // Queue defaults.
 const (
-	DefaultQueueSize = 10000
-	DefaultBatchSize = 512
+	DefaultQueueSize    = 10000
+	DefaultBatchSize    = 512
+	DefaultStallTimeout = 10 * time.Second
 )
 
 // DefaultOptions returns the queue settings a sink gets when the
 // configuration names none.
 func DefaultOptions() Options {
-	return Options{WhenFull: Block, QueueSize: DefaultQueueSize, BatchSize: DefaultBatchSize}
+	return Options{WhenFull: Block, QueueSize: DefaultQueueSize, BatchSize: DefaultBatchSize, StallTimeout: DefaultStallTimeout}
 }
 
 // Check reports every problem as a *FieldError.
@@ -35,6 +41,9 @@ func (o *Options) Check() []error {
 	}
 	if o.BatchSize <= 0 {
 		errs = append(errs, Errorf("batch_size", "must be > 0"))
+	}
+	if o.StallTimeout <= 0 {
+		errs = append(errs, Errorf("stall_timeout", "must be > 0"))
 	}
 	return errs
 }

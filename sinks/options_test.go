@@ -3,18 +3,19 @@ package sinks
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestOptionsCheck(t *testing.T) {
-	if errs := new(Options).Check(); len(errs) != 2 {
-		t.Errorf("zero options: %v, want queue_size and batch_size", errs)
+	if errs := new(Options).Check(); len(errs) != 3 {
+		t.Errorf("zero options: %v, want queue_size, batch_size and stall_timeout", errs)
 	}
 	d := DefaultOptions()
 	if errs := d.Check(); errs != nil || d.WhenFull != Block || d.QueueSize != DefaultQueueSize || d.BatchSize != DefaultBatchSize {
 		t.Errorf("defaults %+v: %v", d, errs)
 	}
 	var got []string
-	for _, err := range (&Options{QueueSize: -1, BatchSize: 0}).Check() {
+	for _, err := range (&Options{QueueSize: -1, BatchSize: 0, StallTimeout: time.Second}).Check() {
 		got = append(got, err.(*FieldError).FieldPath()+": "+err.(*FieldError).Err.Error())
 	}
 	if want := []string{"queue_size: must be > 0", "batch_size: must be > 0"}; !slices.Equal(got, want) {

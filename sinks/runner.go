@@ -37,6 +37,9 @@ func (c *RunnerConfig) applyDefaults() {
 	if c.BatchSize <= 0 {
 		c.BatchSize = DefaultBatchSize
 	}
+	if c.StallTimeout <= 0 {
+		c.StallTimeout = DefaultStallTimeout
+	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
@@ -56,8 +59,10 @@ type Runner struct {
 	selfCounting bool
 
 	q        chan *message.Message
+	h        *health
 	stopping chan struct{} // closed by Stop: drain and exit
 	finished chan struct{} // closed by the goroutine when it returns
+	watched  chan struct{} // closed by the watchdog when it returns
 	ctx      context.Context
 	abort    context.CancelFunc // cancels writes and blocked senders
 
@@ -77,8 +82,10 @@ func NewRunner(cfg RunnerConfig, s Sink, c *Counters, log *slog.Logger) *Runner 
 	r := &Runner{
 		cfg: cfg, sink: s, c: c, log: log.With("sink", cfg.Name),
 		q:        make(chan *message.Message, cfg.QueueSize),
+		h:        newHealth(),
 		stopping: make(chan struct{}),
 		finished: make(chan struct{}),
+		watched:  make(chan struct{}),
 		ctx:      ctx,
 		abort:    cancel,
 	}
@@ -88,6 +95,7 @@ func NewRunner(cfg RunnerConfig, s Sink, c *Counters, log *slog.Logger) *Runner 
 		c.Connected.Store(!hasConn)
 	}
 	go r.run()
+	go r.watch()
 	return r
 }
 
@@ -100,9 +108,10 @@ func (r *Runner) Sink() Sink { return r.sink }
 // Queued returns the number of messages waiting in the queue.
 func (r *Runner) Queued() int { return len(r.q) }
 
-// Enqueue hands m to the sink. With Block it waits for room (until the
-// runner is aborted); with DropNewest it counts queue_full and returns.
-// Safe for concurrent use.
+// Enqueue hands m to the sink. When the queue is full: with Block it waits
+// for room while the sink is up, at most until the sink is found stalled
+// (StallTimeout); with DropNewest it counts queue_full and returns; a down
+// sink never makes it wait (sink_down). Safe for concurrent use.
 func (r *Runner) Enqueue(m *message.Message) {
 	r.c.Enqueued.Add(1)
 	r.senders.Add(1)
@@ -111,24 +120,26 @@ func (r *Runner) Enqueue(m *message.Message) {
 		r.c.drop(ReasonShutdownTimeout, 1)
 		return
 	}
-	if r.cfg.WhenFull == DropNewest {
-		select {
-		case r.q <- m:
-		default:
-			r.c.drop(ReasonQueueFull, 1)
-		}
-		return
-	}
 	// Non-blocking attempt first: a one-case select with default compiles
-	// to a plain channel send, much cheaper than the two-case select below,
-	// and the queue is rarely full.
+	// to a plain channel send, much cheaper than the selects below, and
+	// the queue is rarely full.
 	select {
 	case r.q <- m:
 		return
 	default:
 	}
+	switch {
+	case r.h.down.Load():
+		r.c.drop(ReasonSinkDown, 1)
+		return
+	case r.cfg.WhenFull == DropNewest:
+		r.c.drop(ReasonQueueFull, 1)
+		return
+	}
 	select {
 	case r.q <- m:
+	case <-r.h.falls():
+		r.c.drop(ReasonSinkDown, 1)
 	case <-r.ctx.Done():
 		r.c.drop(ReasonShutdownTimeout, 1)
 	}
@@ -149,6 +160,7 @@ func (r *Runner) Stop(ctx context.Context) error {
 		// blocked senders, wait for those in flight, count the rest.
 		r.closed.Store(true)
 		r.abort()
+		<-r.watched
 		for r.senders.Load() > 0 {
 			time.Sleep(time.Millisecond) // bounded: senders are unblocked by abort
 		}
@@ -222,19 +234,26 @@ func (r *Runner) drain(batch []*message.Message) {
 // write delivers one batch with retries. It returns when the batch is
 // written, dropped after MaxAttempts, or the runner is aborted.
 func (r *Runner) write(batch []*message.Message) {
+	// The stall clock starts with each batch: a sink that was idle for an
+	// hour is not stalled the moment a burst fills its queue.
+	r.h.progressed()
 	backoff := r.backoff()
 	for attempt := 1; ; attempt++ {
 		err := r.sink.Write(r.ctx, batch)
 		if err == nil {
 			if !r.selfCounting {
 				r.c.Written.Add(uint64(len(batch)))
-				r.c.Connected.Store(true)
 			}
+			r.setConnected(true)
+			r.h.progressed()
 			return
 		}
 		if be, ok := errors.AsType[*BatchError](err); ok && !r.selfCounting {
 			if failed, ok := be.failed(len(batch)); ok {
 				r.c.Written.Add(uint64(len(batch) - len(failed)))
+				if len(failed) < len(batch) {
+					r.h.progressed()
+				}
 				batch = retain(batch, failed)
 			}
 		}
@@ -244,8 +263,12 @@ func (r *Runner) write(batch []*message.Message) {
 			r.c.drop(ReasonShutdownTimeout, n)
 			return
 		}
-		r.setConnected(false)
 		notConnected := errors.Is(err, ErrNotConnected)
+		if notConnected {
+			r.setConnected(false)
+		} else if !r.selfCounting {
+			r.c.Connected.Store(false)
+		}
 		if !notConnected && attempt >= r.cfg.MaxAttempts {
 			r.c.drop(ReasonSinkError, n)
 			r.log.Error("batch dropped after retries", "messages", n, "attempts", attempt, "error", err)
@@ -297,10 +320,18 @@ func (r *Runner) connect(c Connecter) bool {
 	}
 }
 
-// setConnected records the connection state, unless the sink does.
+// setConnected records the connection state, unless the sink does (a
+// Spooler keeps what it cannot deliver, so it is never down for being
+// disconnected), and with it whether the sink is up.
 func (r *Runner) setConnected(v bool) {
-	if !r.selfCounting {
-		r.c.Connected.Store(v)
+	if r.selfCounting {
+		return
+	}
+	r.c.Connected.Store(v)
+	if v {
+		r.markUp()
+	} else {
+		r.markDown("disconnected")
 	}
 }
 

@@ -59,6 +59,7 @@ type SinkStats struct {
 	Queued    int               `json:"queued"`
 	Spooled   *int64            `json:"spooled,omitempty"` // sinks with a spool (NATS) only
 	Connected bool              `json:"connected"`
+	State     string            `json:"state"` // up | down (disconnected, or stalled with a full queue)
 	Retries   uint64            `json:"retries"`
 	DroppedBy map[string]uint64 `json:"dropped_by_reason,omitempty"`
 }

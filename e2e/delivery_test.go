@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// deadSinkConfig sends auth to a journald sink whose socket does not exist
+// and everything to a file: the dead journald must not hold up the file.
+const deadSinkConfig = `
+listeners:
+  - {name: udp, protocol: udp, address: "127.0.0.1:0"}
+sinks:
+  - {name: journal, type: journald, socket: /nonexistent/journal/socket, queue_size: 50}
+  - {name: all, type: file, path: "{{DIR}}/all.log", format: raw}
+routes:
+  - {name: auth, match: {facility: [auth]}, sinks: [journal]}
+  - {name: all, sinks: [all]}
+stats: {address: "127.0.0.1:0"}
+shutdown_timeout: 2s
+`
+
+// TestDeadSinkDoesNotStallOthers: with when_full block, a journald sink that
+// cannot connect takes what fits its queue, is down, and drops the rest as
+// sink_down at once, while every message reaches the file over the same UDP
+// listener, the user messages sent after the auth flood included.
+func TestDeadSinkDoesNotStallOthers(t *testing.T) {
+	p := start(t, deadSinkConfig)
+	p.waitStats("journal down", func(s statsDoc) bool { return s.Sinks["journal"].State == "down" })
+	lines := func(prefix string, pri, n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "<%d>Dec  1 10:00:00 host app: %s %d\n", pri, prefix, i)
+		}
+		return b.String()
+	}
+	const auth, user = 500, 20
+	file := filepath.Join(t.TempDir(), "frames")
+	if err := os.WriteFile(file, []byte(lines("auth", 36, auth)+lines("user", 13, user)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// One datagram per line; --skip-empty and --prio-prefix keep each frame as written.
+	logger(t, p.addrs["udp"], "-d", "--prio-prefix", "--skip-empty", "-f", file)
+	s := p.waitStats("the file has every message", func(s statsDoc) bool { return s.Sinks["all"].Written == auth+user })
+	j := s.Sinks["journal"]
+	if j.State != "down" || j.Enqueued != auth || j.Written != 0 || j.DroppedBy["sink_down"] == 0 ||
+		j.Enqueued != j.DroppedBy["sink_down"]+uint64(j.Queued) {
+		t.Errorf("journal sink: %+v, want down with enqueued = sink_down + queued", j)
+	}
+	if got := strings.Count(readFile(t, filepath.Join(p.dir, "all.log")), "app: user "); got != user {
+		t.Errorf("%d user messages in the file, want %d", got, user)
+	}
+	if !balanced(s) || s.Totals.Received != auth+user {
+		t.Errorf("totals %+v", s.Totals)
+	}
+}
