@@ -36,6 +36,10 @@ func (d *Daemon) Snapshot() stats.Snapshot {
 				if rs.runner.Down() {
 					st.State = "down"
 				}
+				if ro, ok := rs.runner.Sink().(interface{ Reopens() uint64 }); ok {
+					n := ro.Reopens()
+					st.Reopens = &n
+				}
 				if sp, ok := rs.runner.Sink().(sinks.Spooler); ok {
 					n := sp.Spooled()
 					st.Spooled = &n

@@ -57,3 +57,41 @@ func TestDeadSinkDoesNotStallOthers(t *testing.T) {
 		t.Errorf("totals %+v", s.Totals)
 	}
 }
+
+// TestDeletedFileIsRecreated: a log file deleted while syslogd writes it
+// (no SIGUSR1) is recreated within about a second, and what is sent after
+// that lands in the new file.
+func TestDeletedFileIsRecreated(t *testing.T) {
+	p := start(t, `
+listeners: [{name: tcp, protocol: tcp, address: "127.0.0.1:0"}]
+sinks: [{name: f, type: file, path: "{{DIR}}/app.log", format: raw}]
+routes: [{name: all, sinks: [f]}]
+stats: {address: "127.0.0.1:0"}
+`)
+	path := filepath.Join(p.dir, "app.log")
+	logger(t, p.addrs["tcp"], "-T", "--rfc3164", "-t", "app", "before")
+	p.waitStats("the first line", func(s statsDoc) bool { return s.Sinks["f"].Written == 1 })
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	// Lines sent until the removal is noticed go to the deleted file; keep
+	// sending until the path exists again (bounded by waitStats' deadline).
+	for i := 0; ; i++ {
+		logger(t, p.addrs["tcp"], "-T", "--rfc3164", "-t", "app", fmt.Sprintf("during %d", i))
+		s := p.waitStats("the line", func(s statsDoc) bool { return s.Sinks["f"].Written == uint64(i+2) })
+		if _, err := os.Stat(path); err == nil {
+			if s.Sinks["f"].Reopens == nil || *s.Sinks["f"].Reopens != 1 {
+				t.Errorf("reopens %v, want 1", s.Sinks["f"].Reopens)
+			}
+			break
+		}
+		if i > 1000 {
+			t.Fatal("the deleted file was never recreated")
+		}
+	}
+	logger(t, p.addrs["tcp"], "-T", "--rfc3164", "-t", "app", "after")
+	p.waitStats("the last line", func(s statsDoc) bool { return s.Sinks["f"].Queued == 0 && strings.Contains(readFile(t, path), "after") })
+	if got := readFile(t, path); strings.Contains(got, "before") || !strings.HasSuffix(got, "app: after\n") {
+		t.Errorf("new file:\n%s", got)
+	}
+}

@@ -197,6 +197,7 @@ type sinkStats struct {
 	DroppedBy map[string]uint64 `json:"dropped_by_reason"`
 	Queued    int               `json:"queued"`
 	Spooled   *int64            `json:"spooled"` // NATS sinks only
+	Reopens   *uint64           `json:"reopens"` // file sinks only
 	Connected bool              `json:"connected"`
 	State     string            `json:"state"`
 }

@@ -58,6 +58,7 @@ type SinkStats struct {
 	Dropped   uint64            `json:"dropped"`
 	Queued    int               `json:"queued"`
 	Spooled   *int64            `json:"spooled,omitempty"` // sinks with a spool (NATS) only
+	Reopens   *uint64           `json:"reopens,omitempty"` // file sinks: SIGUSR1, and files found removed or renamed away
 	Connected bool              `json:"connected"`
 	State     string            `json:"state"` // up | down (disconnected, or stalled with a full queue)
 	Retries   uint64            `json:"retries"`

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"syslogd/message"
 )
@@ -25,7 +26,9 @@ const (
 // map, without a file, until the end of the batch, so the batch's other
 // messages for that path fail fast instead of retrying the open.
 type entry struct {
-	key     string // map key: the path as the template expanded it
+	key     string    // map key: the path as the template expanded it
+	path    string    // the file opened (cleaned, or the unsafe-path file)
+	checked time.Time // when the path was last seen to name f
 	f       *os.File
 	pending []byte // lines of the current batch
 	touched bool   // in Sink.touched
@@ -39,6 +42,9 @@ type entry struct {
 func (s *Sink) entryFor(m *message.Message) *entry {
 	s.pathBuf = s.path.Append(s.pathBuf[:0], m)
 	e, ok := s.files[string(s.pathBuf)] // no allocation: the compiler avoids the copy
+	if ok && !e.touched && e.f != nil && s.now.Sub(e.checked) >= s.checkEvery {
+		e = s.recheck(e)
+	}
 	if !ok {
 		e = s.open(string(s.pathBuf))
 	}
@@ -68,13 +74,35 @@ func (s *Sink) open(key string) *entry {
 		}
 		key, path = s.unsafePath, s.unsafePath
 	}
-	e := &entry{key: key}
+	e := &entry{key: key, path: path, checked: s.now}
 	e.f, e.err = openFile(path)
 	if e.f != nil {
 		s.lru.pushFront(e)
 	}
 	s.files[key] = e
 	return e
+}
+
+// recheck makes sure e's path still names its open file, at most every
+// checkEvery: a file deleted or renamed away (by hand, or by a rotation
+// that sent no SIGUSR1) is reopened, so new lines go to a file someone can
+// read instead of an unlinked inode. Lines written between the removal and
+// the check are in the old inode.
+func (s *Sink) recheck(e *entry) *entry {
+	e.checked = s.now
+	onDisk, err := os.Lstat(e.path)
+	if err == nil {
+		if open, ferr := e.f.Stat(); ferr == nil && os.SameFile(onDisk, open) {
+			return e
+		}
+	}
+	s.reopens.Add(1)
+	s.log.Info("file was removed or replaced; reopening", "path", e.path)
+	if cerr := e.f.Close(); cerr != nil {
+		s.log.Warn("closing replaced file", "path", e.path, "err", cerr)
+	}
+	s.forget(e)
+	return s.open(e.key)
 }
 
 // write appends pending with one write(2) and returns how many of its

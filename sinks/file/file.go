@@ -21,6 +21,8 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"syslogd/message"
 	"syslogd/sinks"
@@ -69,6 +71,9 @@ type Sink struct {
 	ends         []int             // per message: where its line ends in its file's pending (0: none)
 	pathBuf      []byte
 	warnedUnsafe bool
+	now          time.Time     // of the current batch
+	checkEvery   time.Duration // how often a cached path is checked (recheck)
+	reopens      atomic.Uint64
 }
 
 // New checks o (with Check: a configuration that loaded has passed it)
@@ -102,6 +107,7 @@ func build(o Options, path expander, log *slog.Logger) *Sink {
 		unsafePath: filepath.Join(base, unsafeName),
 		log:        log,
 		files:      make(map[string]*entry),
+		checkEvery: time.Second,
 	}
 }
 
@@ -121,6 +127,7 @@ func (s *Sink) Write(ctx context.Context, batch []*message.Message) error {
 	if s.closed {
 		return errClosed
 	}
+	s.now = time.Now()
 	s.dest = append(s.dest[:0], make([]*entry, len(batch))...)
 	s.ends = append(s.ends[:0], make([]int, len(batch))...)
 	for i, m := range batch {
@@ -188,9 +195,14 @@ func (s *Sink) Reopen() error {
 	defer s.mu.Unlock()
 	n := len(s.files)
 	err := s.closeAll()
+	s.reopens.Add(1)
 	s.log.Debug("reopened files", "closed", n)
 	return err
 }
+
+// Reopens counts SIGUSR1 reopens and files reopened because their path
+// had been removed or renamed away. Safe for concurrent use.
+func (s *Sink) Reopens() uint64 { return s.reopens.Load() }
 
 // Close closes every file. Write fails afterwards; nothing is buffered
 // between batches, so there is nothing to flush.

@@ -320,3 +320,33 @@ func TestClosedAndCanceled(t *testing.T) {
 		t.Errorf("Write after Close: %v", err)
 	}
 }
+
+// TestRemovedFileIsRecreated: a file deleted, or renamed away, without a
+// SIGUSR1 is noticed at the next check and reopened; the lines after it go
+// to a new file at the path.
+func TestRemovedFileIsRecreated(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, testConfig{Path: pathTemplate(t, dir+"/{hostname}.log")}, nil)
+	s.checkEvery = 0 // check at every batch
+	path := filepath.Join(dir, "h.log")
+	m1, m2, m3 := msg("h", "a", "one"), msg("h", "a", "two"), msg("h", "a", "three")
+	write(t, s, m1)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	write(t, s, m2)
+	checkFile(t, path, lines(format.RFC3164, m2))
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	write(t, s, m3)
+	checkFile(t, path, lines(format.RFC3164, m3))
+	checkFile(t, path+".1", lines(format.RFC3164, m2))
+	if s.Reopens() != 2 {
+		t.Errorf("reopens = %d, want 2", s.Reopens())
+	}
+	write(t, s, m3) // unchanged path: no reopen
+	if s.Reopens() != 2 {
+		t.Errorf("reopens = %d after a write to an unchanged file, want 2", s.Reopens())
+	}
+}
