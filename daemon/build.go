@@ -1,13 +1,16 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 
 	"syslogd/config"
 	"syslogd/listener"
 	"syslogd/router"
 	"syslogd/sinks"
+	"syslogd/sinks/buffer"
 )
 
 // runningSink is a runner with the config it was built from, so a reload
@@ -15,6 +18,7 @@ import (
 type runningSink struct {
 	cfg    config.Sink
 	runner *sinks.Runner
+	spill  *sinks.Spill // nil without a disk buffer
 }
 
 // runningListener likewise.
@@ -35,8 +39,80 @@ func (d *Daemon) startSink(sc config.Sink) (*runningSink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sink %s: %w", sc.Name, err)
 	}
-	r := sinks.NewRunner(sinks.RunnerConfig{Name: sc.Name, Options: q}, s, d.reg.sink(sc.Name), d.log)
-	return &runningSink{cfg: sc, runner: r}, nil
+	var spill *sinks.Spill
+	if q.Buffer != nil {
+		if spill, err = d.openSpill(sc.Name, *q.Buffer, log); err != nil {
+			_ = s.Close(context.Background())
+			return nil, fmt.Errorf("sink %s: buffer: %w", sc.Name, err)
+		}
+	}
+	r := sinks.NewRunner(sinks.RunnerConfig{Name: sc.Name, Options: q, Spill: spill}, s, d.reg.sink(sc.Name), d.log)
+	return &runningSink{cfg: sc, runner: r, spill: spill}, nil
+}
+
+// openSpill returns the sink's disk buffer: the one already open when a
+// reload replaces the sink's Runner with the same directory (the old Runner
+// may still be draining into it), or a newly opened one. Messages an
+// earlier run left in it count as enqueued, so that the sink's accounting
+// balances.
+func (d *Daemon) openSpill(name string, o sinks.BufferOptions, log *slog.Logger) (*sinks.Spill, error) {
+	if sp, ok := d.spills[name]; ok && sp.dir == o.Dir {
+		if sp.maxBytes != o.MaxBytes {
+			log.Warn("buffer max_bytes changes take effect at the next restart", "running", sp.maxBytes)
+		}
+		return sp.spill, nil
+	}
+	b, err := buffer.Open(o.Dir, o.MaxBytes, log)
+	if err != nil {
+		return nil, err
+	}
+	if n := b.Len(); n > 0 {
+		d.reg.sink(name).Enqueued.Add(uint64(n))
+		log.Info("disk buffer has messages from an earlier run; replaying them first", "messages", n, "dir", o.Dir)
+	}
+	sp := &openSpill{dir: o.Dir, maxBytes: o.MaxBytes, b: b, spill: sinks.NewSpill(b)}
+	if old, ok := d.spills[name]; ok {
+		d.closing = append(d.closing, old) // the retired Runner may still use it
+	}
+	d.spills[name] = sp
+	return sp.spill, nil
+}
+
+// openSpill is one sink's open disk buffer.
+type openSpill struct {
+	dir      string
+	maxBytes int64
+	b        *buffer.Buffer
+	spill    *sinks.Spill
+}
+
+// closeSpills closes the buffers no Runner of running uses; the caller
+// has stopped the Runners that used the others.
+func (d *Daemon) closeSpills(running map[string]*runningSink) {
+	inUse := map[*sinks.Spill]bool{}
+	for _, rs := range running {
+		if rs.spill != nil {
+			inUse[rs.spill] = true
+		}
+	}
+	all := d.closing
+	for _, sp := range d.spills {
+		all = append(all, sp)
+	}
+	d.spills, d.closing = map[string]*openSpill{}, nil
+	for _, sp := range all {
+		if inUse[sp.spill] {
+			for name, rs := range running {
+				if rs.spill == sp.spill {
+					d.spills[name] = sp
+				}
+			}
+			continue
+		}
+		if err := sp.b.Close(); err != nil {
+			d.log.Error("closing disk buffer", "dir", sp.dir, "error", err)
+		}
+	}
 }
 
 // startListener binds the listener its protocol's row describes. Errors

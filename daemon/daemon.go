@@ -47,6 +47,10 @@ type Daemon struct {
 	sinks     map[string]*runningSink
 	listeners map[string]*runningListener
 	stopped   bool
+	// spills are the sinks' open disk buffers by sink name, and closing
+	// those to close once the Runners using them have stopped (opMu).
+	spills  map[string]*openSpill
+	closing []*openSpill
 }
 
 // New starts a daemon: stats server, then sinks, routes, listeners. On
@@ -55,6 +59,7 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*D
 	d := &Daemon{
 		log: log, started: time.Now(), reg: newRegistry(),
 		sinks: map[string]*runningSink{}, listeners: map[string]*runningListener{},
+		spills: map[string]*openSpill{},
 	}
 	if err := promReg.Register(newCollector(d)); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
@@ -127,6 +132,7 @@ func (d *Daemon) apply(cfg *config.Config, drain time.Duration) error {
 		for _, s := range started {
 			_ = s.runner.Stop(ctx)
 		}
+		d.closeSpills(d.sinks)
 	}
 	for _, sc := range cfg.Sinks {
 		if old, ok := d.sinks[sc.Name]; ok && sameSink(old.cfg, sc) {
@@ -174,6 +180,7 @@ func (d *Daemon) apply(cfg *config.Config, drain time.Duration) error {
 			d.log.Warn("stopping replaced sink", "sink", s.cfg.Name, "error", err)
 		}
 	}
+	d.closeSpills(next)
 	return nil
 }
 
@@ -273,6 +280,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	d.closeSpills(nil)
 	if d.stats != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()

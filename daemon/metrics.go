@@ -42,6 +42,7 @@ var metricDefs = []metricDef{
 	{"syslogd_sink_dropped_total", "Messages dropped by the sink.", []string{"sink", "reason"}},
 	{"syslogd_sink_queued", "Messages waiting in the sink queue.", []string{"sink"}},
 	{"syslogd_sink_spooled", "Messages in the sink's disk spool (NATS sinks).", []string{"sink"}},
+	{"syslogd_sink_buffered", "Messages in the sink's disk buffer.", []string{"sink"}},
 	{"syslogd_sink_reopens_total", "File reopens: SIGUSR1, and files found removed or renamed away (file sinks).", []string{"sink"}},
 	{"syslogd_sink_connected", "1 when the sink's destination is reachable.", []string{"sink"}},
 	{"syslogd_sink_up", "1 while the sink is up; 0 while it is down (disconnected, or stalled with a full queue) and new messages that find its queue full are dropped.", []string{"sink"}},
@@ -104,6 +105,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			counter("syslogd_sink_dropped_total", float64(sc.Dropped(r)), name, r.String())
 		}
 		gauge("syslogd_sink_queued", float64(st.Queued), name)
+		if st.Buffered != nil {
+			gauge("syslogd_sink_buffered", float64(*st.Buffered), name)
+		}
 		if st.Reopens != nil {
 			counter("syslogd_sink_reopens_total", float64(*st.Reopens), name)
 		}

@@ -36,6 +36,10 @@ func (d *Daemon) Snapshot() stats.Snapshot {
 				if rs.runner.Down() {
 					st.State = "down"
 				}
+				if rs.spill != nil {
+					n := rs.runner.Buffered()
+					st.Buffered = &n
+				}
 				if ro, ok := rs.runner.Sink().(interface{ Reopens() uint64 }); ok {
 					n := ro.Reopens()
 					st.Reopens = &n

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -126,7 +127,13 @@ type sinkOptions[T any, P interface {
 	Sink  T             `yaml:",inline" mapstructure:",squash"`
 }
 
-func (o *sinkOptions[T, P]) Check() []error { return append(o.Queue.Check(), P(&o.Sink).Check()...) }
+func (o *sinkOptions[T, P]) Check() []error {
+	errs := append(o.Queue.Check(), P(&o.Sink).Check()...)
+	if _, spools := any(&o.Sink).(interface{ Spools() }); spools && o.Queue.Buffer != nil {
+		errs = append(errs, &sinks.FieldError{Path: "buffer", Err: errors.New("this sink keeps what it cannot deliver in its own spool (spool_dir, spool_max_bytes)")})
+	}
+	return errs
+}
 
 // keepsRaw reports whether the sink writes the raw frame, the only reader
 // of a parsed message's Raw.

@@ -7,8 +7,9 @@ import (
 )
 
 // health says whether a sink is up or down. A sink is down while it is
-// disconnected (its Connect or Write reports ErrNotConnected), or once it
-// has written nothing for StallTimeout with a full queue. While it is down,
+// disconnected (its Connect or Write reports ErrNotConnected), once it has
+// written nothing for StallTimeout with a full queue, and, with a disk
+// buffer, while its writes keep failing. While it is down,
 // Enqueue never waits for it: a message that finds the queue full is
 // dropped and counted sink_down, so one dead sink cannot stall the
 // listeners and, through them, every other sink.

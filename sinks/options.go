@@ -18,7 +18,24 @@ type Options struct {
 	// full before it counts as down (see Runner.Enqueue): the longest a
 	// listener waits for a live but stuck sink.
 	StallTimeout time.Duration `yaml:"stall_timeout" mapstructure:"stall_timeout"`
+	// Buffer, when set, keeps on disk what does not fit the queue or what
+	// a down sink cannot take, and replays it in order (see Spill).
+	Buffer *BufferOptions `yaml:"buffer" mapstructure:"buffer"`
 }
+
+// BufferOptions configure a sink's disk buffer.
+type BufferOptions struct {
+	// Dir holds the buffer's files; one directory per sink.
+	Dir string `yaml:"dir" mapstructure:"dir"`
+	// MaxBytes bounds the buffer on disk; beyond it when_full applies.
+	MaxBytes int64 `yaml:"max_bytes" mapstructure:"max_bytes"`
+}
+
+// DefaultBufferMaxBytes bounds a buffer whose max_bytes is not given.
+const DefaultBufferMaxBytes = 1 << 30
+
+// SetDefaults fills a buffer block the configuration names.
+func (b *BufferOptions) SetDefaults() { b.MaxBytes = DefaultBufferMaxBytes }
 
 // Queue defaults.
 const (
@@ -44,6 +61,14 @@ func (o *Options) Check() []error {
 	}
 	if o.StallTimeout <= 0 {
 		errs = append(errs, Errorf("stall_timeout", "must be > 0"))
+	}
+	if b := o.Buffer; b != nil {
+		if b.Dir == "" {
+			errs = append(errs, Errorf("buffer.dir", "required"))
+		}
+		if b.MaxBytes <= 0 {
+			errs = append(errs, Errorf("buffer.max_bytes", "must be > 0"))
+		}
 	}
 	return errs
 }

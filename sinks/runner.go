@@ -22,6 +22,8 @@ const DefaultMaxAttempts = 5
 type RunnerConfig struct {
 	Name string
 	Options
+	// Spill is the sink's disk buffer, nil for none (see Options.Buffer).
+	Spill *Spill
 	// MaxAttempts bounds Write attempts per batch for errors other than
 	// ErrNotConnected; after that the batch is dropped as sink_error.
 	// Disconnection is retried without limit: the queue policy decides.
@@ -60,6 +62,13 @@ type Runner struct {
 
 	q        chan *message.Message
 	h        *health
+	spill    *Spill        // nil: no disk buffer
+	spilling atomic.Bool   // the buffer holds messages: new ones go there too, to keep order
+	wake     chan struct{} // a message went to the buffer
+	// replaying is set while the Runner writes a batch read from the
+	// buffer (Runner goroutine only).
+	replaying bool
+	bufferErr atomic.Bool // an append failure was logged
 	stopping chan struct{} // closed by Stop: drain and exit
 	finished chan struct{} // closed by the goroutine when it returns
 	watched  chan struct{} // closed by the watchdog when it returns
@@ -83,6 +92,8 @@ func NewRunner(cfg RunnerConfig, s Sink, c *Counters, log *slog.Logger) *Runner 
 		cfg: cfg, sink: s, c: c, log: log.With("sink", cfg.Name),
 		q:        make(chan *message.Message, cfg.QueueSize),
 		h:        newHealth(),
+		spill:    cfg.Spill,
+		wake:     make(chan struct{}, 1),
 		stopping: make(chan struct{}),
 		finished: make(chan struct{}),
 		watched:  make(chan struct{}),
@@ -93,6 +104,9 @@ func NewRunner(cfg RunnerConfig, s Sink, c *Counters, log *slog.Logger) *Runner 
 	_, r.selfCounting = s.(Spooler)
 	if !r.selfCounting {
 		c.Connected.Store(!hasConn)
+	}
+	if r.spill != nil && r.spill.Buffer.Len() > 0 {
+		r.spilling.Store(true) // left by an earlier run: replayed first
 	}
 	go r.run()
 	go r.watch()
@@ -108,25 +122,34 @@ func (r *Runner) Sink() Sink { return r.sink }
 // Queued returns the number of messages waiting in the queue.
 func (r *Runner) Queued() int { return len(r.q) }
 
-// Enqueue hands m to the sink. When the queue is full: with Block it waits
-// for room while the sink is up, at most until the sink is found stalled
-// (StallTimeout); with DropNewest it counts queue_full and returns; a down
-// sink never makes it wait (sink_down). Safe for concurrent use.
+// Enqueue hands m to the sink. When the queue is full, m goes to the disk
+// buffer if the sink has one and it has room. Otherwise: with Block it
+// waits for room while the sink is up, at most until the sink is found
+// stalled (StallTimeout); with DropNewest it counts queue_full and returns;
+// a down sink never makes it wait (sink_down). Safe for concurrent use.
 func (r *Runner) Enqueue(m *message.Message) {
 	r.c.Enqueued.Add(1)
 	r.senders.Add(1)
 	defer r.senders.Add(-1)
 	if r.closed.Load() {
-		r.c.drop(ReasonShutdownTimeout, 1)
+		if !r.toBuffer(m) {
+			r.c.drop(ReasonShutdownTimeout, 1)
+		}
 		return
 	}
 	// Non-blocking attempt first: a one-case select with default compiles
 	// to a plain channel send, much cheaper than the selects below, and
-	// the queue is rarely full.
-	select {
-	case r.q <- m:
+	// the queue is rarely full. While the disk buffer holds messages, new
+	// ones join them there, so that they are written in order.
+	if !r.spilling.Load() {
+		select {
+		case r.q <- m:
+			return
+		default:
+		}
+	}
+	if r.toBuffer(m) {
 		return
-	default:
 	}
 	switch {
 	case r.h.down.Load():
@@ -165,8 +188,19 @@ func (r *Runner) Stop(ctx context.Context) error {
 			time.Sleep(time.Millisecond) // bounded: senders are unblocked by abort
 		}
 		if n := len(r.q); n > 0 {
-			r.c.drop(ReasonShutdownTimeout, uint64(n))
-			r.log.Error("shutdown deadline passed with messages queued", "dropped", n)
+			kept := 0
+			for range n {
+				if r.toBuffer(<-r.q) {
+					kept++
+				} else {
+					r.c.drop(ReasonShutdownTimeout, 1)
+				}
+			}
+			if kept < n {
+				r.log.Error("shutdown deadline passed with messages queued", "dropped", n-kept, "buffered", kept)
+			} else {
+				r.log.Warn("shutdown deadline passed; queued messages kept in the disk buffer for the next run", "buffered", kept)
+			}
 		}
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -186,9 +220,20 @@ func (r *Runner) run() {
 	}
 	batch := make([]*message.Message, 0, r.cfg.BatchSize)
 	for {
+		if r.spill != nil && len(r.q) == 0 && r.spill.Buffer.Len() > 0 {
+			select {
+			case <-r.stopping:
+				r.drain(batch)
+				return
+			default:
+			}
+			r.replay(batch)
+			continue
+		}
 		select {
 		case m := <-r.q:
 			r.write(r.fill(append(batch[:0], m)))
+		case <-r.wake:
 		case <-r.stopping:
 			r.drain(batch)
 			return
@@ -233,7 +278,7 @@ func (r *Runner) drain(batch []*message.Message) {
 
 // write delivers one batch with retries. It returns when the batch is
 // written, dropped after MaxAttempts, or the runner is aborted.
-func (r *Runner) write(batch []*message.Message) {
+func (r *Runner) write(batch []*message.Message) (settled bool) {
 	// The stall clock starts with each batch: a sink that was idle for an
 	// hour is not stalled the moment a burst fills its queue.
 	r.h.progressed()
@@ -246,7 +291,7 @@ func (r *Runner) write(batch []*message.Message) {
 			}
 			r.setConnected(true)
 			r.h.progressed()
-			return
+			return true
 		}
 		if be, ok := errors.AsType[*BatchError](err); ok && !r.selfCounting {
 			if failed, ok := be.failed(len(batch)); ok {
@@ -260,8 +305,8 @@ func (r *Runner) write(batch []*message.Message) {
 		n := uint64(len(batch))
 		r.c.Failed.Add(n)
 		if r.ctx.Err() != nil {
-			r.c.drop(ReasonShutdownTimeout, n)
-			return
+			r.lose(batch)
+			return false
 		}
 		notConnected := errors.Is(err, ErrNotConnected)
 		if notConnected {
@@ -270,25 +315,47 @@ func (r *Runner) write(batch []*message.Message) {
 			r.c.Connected.Store(false)
 		}
 		if !notConnected && attempt >= r.cfg.MaxAttempts {
-			r.c.drop(ReasonSinkError, n)
-			r.log.Error("batch dropped after retries", "messages", n, "attempts", attempt, "error", err)
-			return
+			return r.giveUp(batch, attempt, err)
 		}
 		if attempt == 1 {
 			r.log.Warn("write failed, retrying", "error", err)
 		}
 		r.c.Retries.Add(1)
 		if !Sleep(r.ctx.Done(), backoff.Next()) {
-			r.c.drop(ReasonShutdownTimeout, n)
-			return
+			r.lose(batch)
+			return false
 		}
 		if c, ok := r.sink.(Connecter); ok && notConnected {
 			if !r.connect(c) {
-				r.c.drop(ReasonShutdownTimeout, n)
-				return
+				r.lose(batch)
+				return false
 			}
 		}
 	}
+}
+
+// giveUp settles a batch that failed MaxAttempts times. Without a disk
+// buffer it is dropped as sink_error. With one, nothing is dropped: the
+// sink is down, a batch from the queue goes to the buffer, and a batch from
+// the buffer stays there (not settled) to be tried again, so that a sink
+// whose destination is broken for a while (a directory that cannot be
+// created, a full disk) gets everything once it is fixed.
+func (r *Runner) giveUp(batch []*message.Message, attempt int, err error) (settled bool) {
+	if r.spill == nil {
+		r.c.drop(ReasonSinkError, uint64(len(batch)))
+		r.log.Error("batch dropped after retries", "messages", len(batch), "attempts", attempt, "error", err)
+		return true
+	}
+	r.markDown("failing")
+	if r.replaying {
+		return false
+	}
+	for _, m := range batch {
+		if !r.toBuffer(m) {
+			r.c.drop(ReasonSinkError, 1)
+		}
+	}
+	return true
 }
 
 // retain keeps batch[i] for each i of idx (ascending), in place.

@@ -265,5 +265,9 @@ func (s *Storage) UnmarshalText(b []byte) error { return sinks.UnmarshalName(s, 
 
 func (s Storage) String() string { return sinks.NameOf(s, storageNames) }
 
+// Spools says that the sink buffers on disk itself (spool_dir), so the
+// Runner's disk buffer is not for it.
+func (*Options) Spools() {}
+
 // LineFormat returns the payload format.
 func (o *Options) LineFormat() format.Format { return o.Format }

@@ -1,0 +1,136 @@
+package sinks
+
+import (
+	"errors"
+	"sync"
+
+	"syslogd/message"
+)
+
+// Buffer is a durable FIFO of records on disk with explicit commit
+// (sinks/buffer implements it): what is appended survives a SIGKILL, and a
+// record leaves it only when committed.
+type Buffer interface {
+	Append(rec []byte) error
+	// Read returns up to max records after the last one read; they stay
+	// until Commit.
+	Read(max int) ([][]byte, error)
+	// Commit removes the oldest n records read and not yet committed.
+	Commit(n int) error
+	// Rewind makes the records read and not committed the next to read.
+	Rewind()
+	// Len is the number of records appended and not committed.
+	Len() int64
+}
+
+// Spill is a sink's disk buffer as its Runners use it. The daemon opens the
+// buffer and hands the same Spill to the Runner that replaces another on a
+// reload, so the two share it while the old one drains: the old one may
+// still append, and the lock keeps one Runner at a time in a
+// read-write-commit cycle.
+type Spill struct {
+	Buffer Buffer
+	mu     sync.Mutex
+	enc    sync.Pool // *[]byte encoding buffers
+}
+
+// NewSpill wraps b.
+func NewSpill(b Buffer) *Spill { return &Spill{Buffer: b} }
+
+// Buffered returns the records in the buffer now. Safe for concurrent use.
+func (r *Runner) Buffered() int64 {
+	if r.spill == nil {
+		return 0
+	}
+	return r.spill.Buffer.Len()
+}
+
+// toBuffer appends m to the disk buffer; false when there is none or it is
+// full (or failed: the error is logged at most once a burst).
+func (r *Runner) toBuffer(m *message.Message) bool {
+	if r.spill == nil {
+		return false
+	}
+	p, _ := r.spill.enc.Get().(*[]byte)
+	if p == nil {
+		p = new([]byte)
+	}
+	defer r.spill.enc.Put(p)
+	rec, err := m.AppendBinary((*p)[:0])
+	if err == nil {
+		*p = rec
+		err = r.spill.Buffer.Append(rec)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrBufferFull) && r.bufferErr.CompareAndSwap(false, true) {
+			r.log.Error("disk buffer append failed", "error", err)
+		}
+		return false
+	}
+	r.bufferErr.Store(false)
+	r.spilling.Store(true)
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// ErrBufferFull is what a Buffer's Append returns when the record does not
+// fit: expected under load, so not logged.
+var ErrBufferFull = errors.New("buffer full")
+
+// replay writes one batch from the disk buffer and commits it once every
+// message of it is settled (written, or dropped after retries). A batch cut
+// short by the shutdown deadline is not committed: it is read again by the
+// next run. Runner goroutine only.
+func (r *Runner) replay(batch []*message.Message) {
+	r.spill.mu.Lock()
+	defer r.spill.mu.Unlock()
+	recs, err := r.spill.Buffer.Read(r.cfg.BatchSize)
+	if err != nil {
+		r.log.Error("disk buffer read failed", "error", err)
+		return
+	}
+	batch = batch[:0]
+	for _, rec := range recs {
+		m := new(message.Message)
+		if err := m.UnmarshalBinary(rec); err != nil {
+			// A record that passed its checksum but does not decode (a
+			// newer format?): keep counting it, but as lost.
+			r.c.drop(ReasonSinkError, 1)
+			r.log.Error("disk buffer record does not decode; dropped", "error", err)
+			continue
+		}
+		batch = append(batch, m)
+	}
+	r.replaying = true
+	settled := len(batch) == 0 || r.write(batch)
+	r.replaying = false
+	if !settled {
+		// Left for the next reader: this Runner's next run, or the one
+		// that replaces it on a reload and shares the buffer.
+		r.spill.Buffer.Rewind()
+		return
+	}
+	if err := r.spill.Buffer.Commit(len(recs)); err != nil {
+		r.log.Error("disk buffer commit failed; its records will be written again", "error", err)
+	}
+	if r.spill.Buffer.Len() == 0 {
+		r.spilling.Store(false)
+	}
+}
+
+// lose settles messages the Runner could not write before it was aborted:
+// into the disk buffer when there is one (not for a batch that came from
+// it: that one stays there uncommitted), else dropped as shutdown_timeout.
+func (r *Runner) lose(msgs []*message.Message) {
+	if r.replaying {
+		return
+	}
+	for _, m := range msgs {
+		if !r.toBuffer(m) {
+			r.c.drop(ReasonShutdownTimeout, 1)
+		}
+	}
+}
