@@ -68,12 +68,12 @@ type Runner struct {
 	// replaying is set while the Runner writes a batch read from the
 	// buffer (Runner goroutine only).
 	replaying bool
-	bufferErr atomic.Bool // an append failure was logged
-	stopping chan struct{} // closed by Stop: drain and exit
-	finished chan struct{} // closed by the goroutine when it returns
-	watched  chan struct{} // closed by the watchdog when it returns
-	ctx      context.Context
-	abort    context.CancelFunc // cancels writes and blocked senders
+	bufferErr atomic.Bool   // an append failure was logged
+	stopping  chan struct{} // closed by Stop: drain and exit
+	finished  chan struct{} // closed by the goroutine when it returns
+	watched   chan struct{} // closed by the watchdog when it returns
+	ctx       context.Context
+	abort     context.CancelFunc // cancels writes and blocked senders
 
 	// senders counts Enqueue calls in progress so Stop can wait for them
 	// and account for every message they hand over.
