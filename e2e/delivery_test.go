@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syslogd/sinks/journald/journaldtest"
 	"testing"
 )
 
@@ -94,4 +95,123 @@ stats: {address: "127.0.0.1:0"}
 	if got := readFile(t, path); strings.Contains(got, "before") || !strings.HasSuffix(got, "app: after\n") {
 		t.Errorf("new file:\n%s", got)
 	}
+}
+
+// TestBufferedJournaldGetsEverythingInOrder: the journald sink has a disk
+// buffer; while journald is down, its queue and then its buffer take the
+// auth messages (none dropped, the file keeps getting everything); once
+// journald is back, every auth message arrives, in order.
+func TestBufferedJournaldGetsEverythingInOrder(t *testing.T) {
+	ns := journaldtest.Start(t)
+	ns.Stop()
+	p := start(t, `
+listeners: [{name: udp, protocol: udp, address: "127.0.0.1:0"}]
+sinks:
+  - {name: journal, type: journald, namespace: `+ns.Name()+`, queue_size: 20, batch_size: 16,
+     fields: [{name: SYSLOGD_TEST, value: buffered}], buffer: {dir: "{{DIR}}/buffer/journal"}}
+  - {name: all, type: file, path: "{{DIR}}/all.log", format: raw}
+routes:
+  - {name: auth, match: {facility: [auth]}, sinks: [journal]}
+  - {name: all, sinks: [all]}
+stats: {address: "127.0.0.1:0"}
+shutdown_timeout: 5s
+`)
+	p.waitStats("journal down", func(s statsDoc) bool { return s.Sinks["journal"].State == "down" })
+	const auth = 300
+	var b strings.Builder
+	for i := range auth {
+		fmt.Fprintf(&b, "<36>Dec  1 10:00:00 host app: auth %03d\n", i)
+	}
+	frames := filepath.Join(t.TempDir(), "frames")
+	if err := os.WriteFile(frames, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logger(t, p.addrs["udp"], "-d", "--prio-prefix", "--skip-empty", "-f", frames)
+	s := p.waitStats("the file has everything, the journal sink holds the rest", func(s statsDoc) bool {
+		j := s.Sinks["journal"]
+		return s.Sinks["all"].Written == auth && j.Buffered != nil && uint64(j.Queued)+uint64(*j.Buffered) == auth
+	})
+	if j := s.Sinks["journal"]; j.Dropped != 0 || *j.Buffered == 0 {
+		t.Fatalf("journal sink while down: %+v", j)
+	}
+	ns.Restart()
+	p.waitStats("all auth messages in journald", func(s statsDoc) bool {
+		j := s.Sinks["journal"]
+		return j.Written == auth && *j.Buffered == 0 && j.State == "up"
+	})
+	entries := ns.Entries(auth, "SYSLOGD_TEST=buffered")
+	if len(entries) != auth {
+		t.Fatalf("%d entries in journald, want %d", len(entries), auth)
+	}
+	for i, e := range entries {
+		// logger puts its own header before the line's text.
+		if want := fmt.Sprintf("app: auth %03d", i); !strings.HasSuffix(fmt.Sprint(e["MESSAGE"]), want) {
+			t.Fatalf("entry %d is %q, want %q (order lost)", i, e["MESSAGE"], want)
+		}
+	}
+	p.stop()
+}
+
+// TestBufferSurvivesSIGKILL: a file sink whose directory cannot be created
+// (a regular file is in the way) keeps everything in its disk buffer; the
+// daemon is killed with SIGKILL mid-stream and started again; once the path
+// is fixed, every message the daemon had accepted before the kill is in the
+// file (duplicates allowed, none so far expected).
+func TestBufferSurvivesSIGKILL(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "out")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "syslogd.yaml")
+	if err := os.WriteFile(cfg, []byte(`
+listeners: [{name: tcp, protocol: tcp, address: "127.0.0.1:0"}]
+sinks:
+  - {name: f, type: file, path: "`+blocker+`/app.log", format: raw, queue_size: 10, batch_size: 8,
+     buffer: {dir: "`+dir+`/buffer"}}
+routes: [{name: all, sinks: [f]}]
+stats: {address: "127.0.0.1:0"}
+log: {level: debug, format: json}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startFile(t, dir, cfg)
+	const n = 200
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "<13>Dec  1 10:00:00 host app: seq %03d\n", i)
+	}
+	frames := filepath.Join(t.TempDir(), "frames")
+	if err := os.WriteFile(frames, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logger(t, p.addrs["tcp"], "-T", "--prio-prefix", "--skip-empty", "-f", frames)
+	// Accepted: in the buffer. (Queued ones would be lost to SIGKILL, as
+	// any process's memory is; the queue holds at most queue_size.)
+	s := p.waitStats("messages buffered", func(s statsDoc) bool {
+		f := s.Sinks["f"]
+		return f.Buffered != nil && *f.Buffered >= n-10
+	})
+	accepted := *s.Sinks["f"].Buffered
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	p2 := startFile(t, dir, cfg)
+	p2.waitStats("the buffer written", func(s statsDoc) bool {
+		f := s.Sinks["f"]
+		return f.Buffered != nil && *f.Buffered == 0 && f.Written >= uint64(accepted)
+	})
+	got := readFile(t, filepath.Join(blocker, "app.log"))
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
+		seen[line[strings.Index(line, "seq "):]] = true
+	}
+	if len(seen) < int(accepted) {
+		t.Errorf("%d distinct messages in the file, %d were buffered before the kill", len(seen), accepted)
+	}
+	p2.stop()
 }
