@@ -196,7 +196,7 @@ type sinkStats struct {
 	Dropped   uint64            `json:"dropped"`
 	DroppedBy map[string]uint64 `json:"dropped_by_reason"`
 	Queued    int               `json:"queued"`
-	Spooled   *int64            `json:"spooled"` // NATS sinks only
+	Spooled   *int64            `json:"spooled"`  // NATS sinks only
 	Reopens   *uint64           `json:"reopens"`  // file sinks only
 	Buffered  *int64            `json:"buffered"` // sinks with a disk buffer only
 	Connected bool              `json:"connected"`
