@@ -39,6 +39,8 @@ bench-e2e: build
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzFramer -fuzztime $(FUZZTIME) ./listener
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./parser
+	$(GO) test -run '^$$' -fuzz FuzzOpenCorrupt -fuzztime $(FUZZTIME) ./sinks/buffer
+	$(GO) test -run '^$$' -fuzz FuzzUnmarshalBinary -fuzztime $(FUZZTIME) ./message
 
 lint:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'gofmt needed'; exit 1; }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"syslogd/sinks/journald/journaldtest"
 	"testing"
 )
@@ -214,4 +215,67 @@ log: {level: debug, format: json}
 		t.Errorf("%d distinct messages in the file, %d were buffered before the kill", len(seen), accepted)
 	}
 	p2.stop()
+}
+
+// TestDiskFull: a file sink on a small tmpfs runs out of space mid-stream.
+// No torn line and no repeated line is left in its file, the other sink
+// gets every message, and /stats accounts for each one: written or dropped
+// as sink_error. With space back, new lines are written again.
+func TestDiskFull(t *testing.T) {
+	small := t.TempDir()
+	if err := syscall.Mount("tmpfs", small, "tmpfs", 0, "size=32k"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("mount tmpfs: %v", err)
+		}
+		t.Skipf("mount tmpfs: %v (needs root)", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(small, 0) })
+	p := start(t, `
+listeners: [{name: tcp, protocol: tcp, address: "127.0.0.1:0"}]
+sinks:
+  - {name: small, type: file, path: "`+small+`/app.log", format: raw}
+  - {name: big, type: file, path: "{{DIR}}/app.log", format: raw}
+routes: [{name: all, sinks: [small, big]}]
+stats: {address: "127.0.0.1:0"}
+`)
+	const n = 1000 // ~75 bytes a line: more than 32 KiB
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "<13>Dec  1 10:00:00 host app: seq %04d %s\n", i, strings.Repeat("x", 20))
+	}
+	frames := filepath.Join(t.TempDir(), "frames")
+	if err := os.WriteFile(frames, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logger(t, p.addrs["tcp"], "-T", "--prio-prefix", "--skip-empty", "-f", frames)
+	s := p.waitStats("every message settled", func(s statsDoc) bool {
+		sm := s.Sinks["small"]
+		return s.Sinks["big"].Written == n && sm.Written+sm.Dropped == n && sm.Queued == 0
+	})
+	sm := s.Sinks["small"]
+	if sm.Dropped == 0 || sm.DroppedBy["sink_error"] != sm.Dropped || sm.Enqueued != n {
+		t.Errorf("small sink: %+v, want some dropped as sink_error, all enqueued", sm)
+	}
+	got := readFile(t, filepath.Join(small, "app.log"))
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if !strings.HasSuffix(got, "\n") || uint64(len(lines)) != sm.Written {
+		t.Fatalf("file has %d lines (ends in newline: %v), stats say %d written", len(lines), strings.HasSuffix(got, "\n"), sm.Written)
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if !strings.HasSuffix(l, strings.Repeat("x", 20)) || seen[l] {
+			t.Fatalf("torn or repeated line %q", l)
+		}
+		seen[l] = true
+	}
+	// Space again: a new line is written whole after the old ones.
+	if err := syscall.Mount("tmpfs", small, "tmpfs", syscall.MS_REMOUNT, "size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	logger(t, p.addrs["tcp"], "-T", "--rfc3164", "-t", "app", "after")
+	p.waitStats("the line after", func(s statsDoc) bool { return s.Sinks["small"].Written == sm.Written+1 })
+	if now := readFile(t, filepath.Join(small, "app.log")); !strings.HasPrefix(now, got) || !strings.HasSuffix(now, "app: after\n") ||
+		strings.Count(now[len(got):], "\n") != 1 {
+		t.Errorf("after space returned, the file grew by %q, want one whole line", now[min(len(got), len(now)):])
+	}
 }
