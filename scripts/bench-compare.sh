@@ -2,7 +2,7 @@
 # bench-compare.sh BASE [COUNT]: the hot-path benchmarks of `make bench` at
 # git revision BASE and at the working tree, run in alternation (a round of
 # BASE, a round of the tree, COUNT times) so that both see the same machine,
-# then compared with benchstat. The machine's speed drifts between minutes
+# then compared with benchstat. PKGS="./sinks ./daemon" narrows the packages. The machine's speed drifts between minutes
 # here; alternating keeps a drift from looking like a change.
 set -eu
 base=${1:?usage: bench-compare.sh BASE [COUNT]}
@@ -10,7 +10,7 @@ count=${2:-6}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-pkgs="./listener ./parser ./router ./sinks ./sinks/file ./sinks/format ./sinks/template ./daemon"
+pkgs=${PKGS:-"./listener ./parser ./router ./sinks ./sinks/file ./sinks/format ./sinks/template ./daemon"}
 
 mkdir -p "$work/base"
 git -C "$root" archive "$base" | tar -x -C "$work/base"

@@ -205,7 +205,7 @@ func (r *Runner) Stop(ctx context.Context) error {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := r.sink.Close(cctx); err != nil {
-			r.stopErr = fmt.Errorf("close sink %s: %w", r.cfg.Name, err)
+			r.stopErr = fmt.Errorf("close: %w", err) // the caller names the sink
 		}
 	})
 	return r.stopErr
@@ -227,7 +227,18 @@ func (r *Runner) run() {
 				return
 			default:
 			}
-			r.replay(batch)
+			if !r.replay(batch) {
+				// Nothing could be read (an error, logged): try again
+				// after a pause rather than spin.
+				select {
+				case m := <-r.q:
+					r.write(r.fill(append(batch[:0], m)))
+				case <-r.stopping:
+					r.drain(batch)
+					return
+				case <-time.After(time.Second):
+				}
+			}
 			continue
 		}
 		select {

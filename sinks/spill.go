@@ -81,16 +81,19 @@ func (r *Runner) toBuffer(m *message.Message) bool {
 var ErrBufferFull = errors.New("buffer full")
 
 // replay writes one batch from the disk buffer and commits it once every
-// message of it is settled (written, or dropped after retries). A batch cut
-// short by the shutdown deadline is not committed: it is read again by the
-// next run. Runner goroutine only.
-func (r *Runner) replay(batch []*message.Message) {
+// message of it is written (or dropped: a record that does not decode). A
+// batch whose write fails for good (see giveUp) or is cut short by the
+// shutdown deadline is not committed: it is read again. Runner goroutine
+// only. It reports whether it read anything.
+func (r *Runner) replay(batch []*message.Message) bool {
 	r.spill.mu.Lock()
 	defer r.spill.mu.Unlock()
 	recs, err := r.spill.Buffer.Read(r.cfg.BatchSize)
-	if err != nil {
-		r.log.Error("disk buffer read failed", "error", err)
-		return
+	if err != nil || len(recs) == 0 {
+		if err != nil && r.bufferErr.CompareAndSwap(false, true) {
+			r.log.Error("disk buffer read failed", "error", err)
+		}
+		return false
 	}
 	batch = batch[:0]
 	for _, rec := range recs {
@@ -111,7 +114,7 @@ func (r *Runner) replay(batch []*message.Message) {
 		// Left for the next reader: this Runner's next run, or the one
 		// that replaces it on a reload and shares the buffer.
 		r.spill.Buffer.Rewind()
-		return
+		return true
 	}
 	if err := r.spill.Buffer.Commit(len(recs)); err != nil {
 		r.log.Error("disk buffer commit failed; its records will be written again", "error", err)
@@ -119,6 +122,7 @@ func (r *Runner) replay(batch []*message.Message) {
 	if r.spill.Buffer.Len() == 0 {
 		r.spilling.Store(false)
 	}
+	return true
 }
 
 // lose settles messages the Runner could not write before it was aborted:
