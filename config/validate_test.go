@@ -321,6 +321,14 @@ func TestSinkProblems(t *testing.T) {
 			`2:40: sinks[0].spool_dir: key "spool_dir" is not valid for a file sink`,
 			`2:55: sinks[0].stream: key "stream" is not valid for a file sink`,
 		}},
+		{"buffer", s(`{name: f, type: file, path: x.log, buffer: {max_bytes: 0}, stall_timeout: 0s}`,
+			`{name: n, type: nats, url: "nats://x", subject: s, buffer: {dir: /b}}`,
+			`{name: j, type: journald, buffer: {dir: /var/lib/syslogd/buffer/j}}`), []string{
+			`2:48: sinks[0].buffer.dir: required`, // absent: at the buffer block
+			`2:60: sinks[0].buffer.max_bytes: must be > 0`,
+			`2:79: sinks[0].stall_timeout: must be > 0`,
+			`3:64: sinks[1].buffer: this sink keeps what it cannot deliver in its own spool (spool_dir, spool_max_bytes)`,
+		}},
 		{"journald", s(`{name: f, type: journald, socket: /run/systemd/journal/socket, namespace: x}`), []string{
 			`2:79: sinks[0].namespace: socket and namespace are mutually exclusive`,
 		}},
