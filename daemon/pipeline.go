@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"syslogd/listener"
+	"syslogd/message"
 	"syslogd/parser"
 	"syslogd/router"
 	"syslogd/sinks"
@@ -47,23 +48,42 @@ func (h *handler) HandleFrame(f *listener.Frame) {
 	if m.NoPRI {
 		h.c.noPRI.Add(1)
 	}
-	t.router.Route(m, &h.dec)
+	route(t, m, &h.dec, h.c, h.totals)
+}
+
+// route routes m and hands it to its sinks. A message with a Receipt is
+// settled by each sink it goes to, or at once when it goes to none (it is
+// not routed by configuration, which no retry would change).
+func route(t *table, m *message.Message, dec *router.Decision, c *listenerCounters, totals *totals) {
+	t.router.Route(m, dec)
 	switch {
-	case len(h.dec.Routes) == 0 && !m.Parsed():
+	case len(dec.Routes) == 0 && !m.Parsed():
 		// No route takes unparsed frames: dropped as parse_error, counted.
-		h.c.parseDropped.Add(1)
-		h.totals.dropped.Add(1)
+		c.parseDropped.Add(1)
+		totals.dropped.Add(1)
+		settleNowhere(m)
 		return
-	case len(h.dec.Routes) == 0:
-		h.totals.unmatched.Add(1)
+	case len(dec.Routes) == 0:
+		totals.unmatched.Add(1)
+		settleNowhere(m)
 		return
 	}
-	h.totals.routed.Add(1)
-	for _, r := range h.dec.Routes {
+	totals.routed.Add(1)
+	for _, r := range dec.Routes {
 		t.routes[r].Add(1)
 	}
-	for _, s := range h.dec.Sinks {
+	if m.Receipt != nil {
+		m.Receipt.Add(len(dec.Sinks))
+	}
+	for _, s := range dec.Sinks {
 		t.sinks[s].Enqueue(m)
+	}
+}
+
+func settleNowhere(m *message.Message) {
+	if m.Receipt != nil {
+		m.Receipt.Add(1)
+		m.Receipt.Settle(true)
 	}
 }
 

@@ -78,6 +78,11 @@ type Message struct {
 	// Listener is the configured listener name.
 	Source   netip.AddrPort
 	Listener string
+
+	// Receipt, when set by the source, is settled by every sink the
+	// message is routed to (see Receipt). It is not part of the message's
+	// content: it is not encoded and not kept in a disk buffer.
+	Receipt *Receipt
 }
 
 // Parsed reports whether the frame was understood as RFC 5424 or RFC 3164.

@@ -133,7 +133,7 @@ func (r *Runner) Enqueue(m *message.Message) {
 	defer r.senders.Add(-1)
 	if r.closed.Load() {
 		if !r.toBuffer(m) {
-			r.c.drop(ReasonShutdownTimeout, 1)
+			r.dropOne(m, ReasonShutdownTimeout)
 		}
 		return
 	}
@@ -153,18 +153,18 @@ func (r *Runner) Enqueue(m *message.Message) {
 	}
 	switch {
 	case r.h.down.Load():
-		r.c.drop(ReasonSinkDown, 1)
+		r.dropOne(m, ReasonSinkDown)
 		return
 	case r.cfg.WhenFull == DropNewest:
-		r.c.drop(ReasonQueueFull, 1)
+		r.dropOne(m, ReasonQueueFull)
 		return
 	}
 	select {
 	case r.q <- m:
 	case <-r.h.falls():
-		r.c.drop(ReasonSinkDown, 1)
+		r.dropOne(m, ReasonSinkDown)
 	case <-r.ctx.Done():
-		r.c.drop(ReasonShutdownTimeout, 1)
+		r.dropOne(m, ReasonShutdownTimeout)
 	}
 }
 
@@ -190,10 +190,10 @@ func (r *Runner) Stop(ctx context.Context) error {
 		if n := len(r.q); n > 0 {
 			kept := 0
 			for range n {
-				if r.toBuffer(<-r.q) {
+				if m := <-r.q; r.toBuffer(m) {
 					kept++
 				} else {
-					r.c.drop(ReasonShutdownTimeout, 1)
+					r.dropOne(m, ReasonShutdownTimeout)
 				}
 			}
 			if kept < n {
@@ -300,6 +300,7 @@ func (r *Runner) write(batch []*message.Message) (settled bool) {
 			if !r.selfCounting {
 				r.c.Written.Add(uint64(len(batch)))
 			}
+			settle(batch, true)
 			r.setConnected(true)
 			r.h.progressed()
 			return true
@@ -309,6 +310,7 @@ func (r *Runner) write(batch []*message.Message) (settled bool) {
 				r.c.Written.Add(uint64(len(batch) - len(failed)))
 				if len(failed) < len(batch) {
 					r.h.progressed()
+					settleExcept(batch, failed)
 				}
 				batch = retain(batch, failed)
 			}
@@ -354,6 +356,7 @@ func (r *Runner) write(batch []*message.Message) (settled bool) {
 func (r *Runner) giveUp(batch []*message.Message, attempt int, err error) (settled bool) {
 	if r.spill == nil {
 		r.c.drop(ReasonSinkError, uint64(len(batch)))
+		settle(batch, false)
 		r.log.Error("batch dropped after retries", "messages", len(batch), "attempts", attempt, "error", err)
 		return true
 	}
@@ -363,10 +366,42 @@ func (r *Runner) giveUp(batch []*message.Message, attempt int, err error) (settl
 	}
 	for _, m := range batch {
 		if !r.toBuffer(m) {
-			r.c.drop(ReasonSinkError, 1)
+			r.dropOne(m, ReasonSinkError)
 		}
 	}
 	return true
+}
+
+// dropOne drops m for reason: counted, and its receipt settled as lost.
+func (r *Runner) dropOne(m *message.Message, reason Reason) {
+	r.c.drop(reason, 1)
+	settle1(m, false)
+}
+
+// settle resolves the receipts of msgs (most messages have none).
+func settle(msgs []*message.Message, committed bool) {
+	for _, m := range msgs {
+		settle1(m, committed)
+	}
+}
+
+func settle1(m *message.Message, committed bool) {
+	if m.Receipt != nil {
+		m.Receipt.Settle(committed)
+	}
+}
+
+// settleExcept settles as committed the messages of batch whose index is
+// not in failed (ascending).
+func settleExcept(batch []*message.Message, failed []int) {
+	k := 0
+	for i, m := range batch {
+		if k < len(failed) && failed[k] == i {
+			k++
+			continue
+		}
+		settle1(m, true)
+	}
 }
 
 // retain keeps batch[i] for each i of idx (ascending), in place.

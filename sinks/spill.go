@@ -45,8 +45,9 @@ func (r *Runner) Buffered() int64 {
 	return r.spill.Buffer.Len()
 }
 
-// toBuffer appends m to the disk buffer; false when there is none or it is
-// full (or failed: the error is logged at most once a burst).
+// toBuffer appends m to the disk buffer, which settles it for this sink;
+// false when there is none or it is full (or failed: the error is logged at
+// most once a burst).
 func (r *Runner) toBuffer(m *message.Message) bool {
 	if r.spill == nil {
 		return false
@@ -69,6 +70,7 @@ func (r *Runner) toBuffer(m *message.Message) bool {
 	}
 	r.bufferErr.Store(false)
 	r.spilling.Store(true)
+	settle1(m, true) // safely on disk: settled for this sink
 	select {
 	case r.wake <- struct{}{}:
 	default:
@@ -134,7 +136,7 @@ func (r *Runner) lose(msgs []*message.Message) {
 	}
 	for _, m := range msgs {
 		if !r.toBuffer(m) {
-			r.c.drop(ReasonShutdownTimeout, 1)
+			r.dropOne(m, ReasonShutdownTimeout)
 		}
 	}
 }
