@@ -158,3 +158,11 @@ routes: [{name: r, sinks: [one, two, three]}]
 		t.Errorf("stream: got %+v, want %+v", three.Stream, want)
 	}
 }
+
+// TestShippedConfigsValidate: the example configuration operators start
+// from must load.
+func TestShippedConfigsValidate(t *testing.T) {
+	if _, err := config.Load("../configs/syslogd.yaml", daemon.Schema()); err != nil {
+		t.Fatalf("configs/syslogd.yaml: %v", err)
+	}
+}
