@@ -34,6 +34,9 @@ type Spill struct {
 	enc    sync.Pool // *[]byte encoding buffers
 }
 
+// maxPooledRecord caps the encoding buffers kept for reuse.
+const maxPooledRecord = 256 << 10
+
 // NewSpill wraps b.
 func NewSpill(b Buffer) *Spill { return &Spill{Buffer: b} }
 
@@ -56,7 +59,11 @@ func (r *Runner) toBuffer(m *message.Message) bool {
 	if p == nil {
 		p = new([]byte)
 	}
-	defer r.spill.enc.Put(p)
+	defer func() {
+		if cap(*p) <= maxPooledRecord { // one huge message must not stay pinned
+			r.spill.enc.Put(p)
+		}
+	}()
 	rec, err := m.AppendBinary((*p)[:0])
 	if err == nil {
 		*p = rec
