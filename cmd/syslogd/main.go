@@ -72,19 +72,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tuneGC()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Signals are caught from before the start, so that a SIGTERM that
+	// arrives while listeners open waits for the start and then drains,
+	// instead of killing the process with the default action.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
 	d, err := daemon.New(cfg, log, reg)
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1
 	}
-	return serve(d, cfg, load, log)
+	return serve(d, cfg, load, sigs, log)
 }
 
 // serve handles signals until SIGTERM/SIGINT: HUP reloads, USR1 reopens.
-func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, error), log *slog.Logger) int {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
+func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, error), sigs <-chan os.Signal, log *slog.Logger) int {
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGHUP:
