@@ -86,11 +86,12 @@ func (r *Runner) markUp() {
 }
 
 // watch marks the sink down when its queue has been full and nothing got
-// through for StallTimeout. The Runner's goroutine cannot notice that
-// itself: it is the one stuck in Write.
+// through for StallTimeout (the Runner's goroutine cannot notice that
+// itself: it is the one stuck in Write), and fsyncs the disk buffer about
+// once a second while it holds messages.
 func (r *Runner) watch() {
 	defer close(r.watched)
-	t := time.NewTicker(max(r.cfg.StallTimeout/4, time.Millisecond))
+	t := time.NewTicker(min(max(r.cfg.StallTimeout/4, time.Millisecond), time.Second))
 	defer t.Stop()
 	for {
 		select {
@@ -98,6 +99,7 @@ func (r *Runner) watch() {
 			if len(r.q) == cap(r.q) && r.h.stalled(r.cfg.StallTimeout) {
 				r.markDown("stalled")
 			}
+			r.syncBuffer()
 		case <-r.finished:
 			return
 		}

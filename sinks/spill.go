@@ -21,6 +21,8 @@ type Buffer interface {
 	Rewind()
 	// Len is the number of records appended and not committed.
 	Len() int64
+	// Sync forces what was appended and committed to disk (fsync).
+	Sync() error
 }
 
 // Spill is a sink's disk buffer as its Runners use it. The daemon opens the
@@ -132,6 +134,18 @@ func (r *Runner) replay(batch []*message.Message) bool {
 		r.spilling.Store(false)
 	}
 	return true
+}
+
+// syncBuffer fsyncs the buffer while it holds messages, so that a power
+// loss costs at most the last interval of them: Append survives a crash of
+// the process without it, not one of the machine. Watchdog goroutine.
+func (r *Runner) syncBuffer() {
+	if r.spill == nil || r.spill.Buffer.Len() == 0 {
+		return
+	}
+	if err := r.spill.Buffer.Sync(); err != nil && r.bufferErr.CompareAndSwap(false, true) {
+		r.log.Error("disk buffer sync failed", "error", err)
+	}
 }
 
 // lose settles messages the Runner could not write before it was aborted:

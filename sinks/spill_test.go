@@ -59,6 +59,8 @@ func (b *memBuffer) Rewind() {
 	b.read = 0
 }
 
+func (b *memBuffer) Sync() error { return nil }
+
 // reopen forgets what was read and not committed, as a restart does.
 func (b *memBuffer) reopen() { b.Rewind() }
 
