@@ -21,6 +21,14 @@ func TLSConfig(o TLSOptions) (*tls.Config, error) {
 	cfg := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
+		// No session tickets. A TLS 1.3 server sends them unasked after the
+		// handshake; a sender that writes, never reads and closes (loggen,
+		// most one-shot clients) leaves them unread in its socket, and
+		// closing a socket with unread data sends a TCP reset, which makes
+		// our kernel discard everything it had received for us and not yet
+		// handed over: the sender's tail was lost. Syslog senders do not
+		// resume sessions, so nothing is lost by not offering it.
+		SessionTicketsDisabled: true,
 	}
 	var pool *x509.CertPool
 	if o.ClientCAFile != "" && o.ClientAuth != ClientAuthNone {

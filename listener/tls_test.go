@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -8,10 +9,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -221,4 +224,78 @@ func TestTLSConfig(t *testing.T) {
 	if _, err := TLSConfig(TLSOptions{CertFile: p.certFile, KeyFile: p.caFile}); err == nil {
 		t.Error("mismatched key accepted")
 	}
+}
+
+// TestTLSClientThatWritesAndCloses: a TLS client that writes and closes at
+// once, never reading (loggen, many one-shot senders), must lose nothing,
+// even when the server has not read its data yet. A TLS 1.3 server that
+// sends session tickets leaves them unread in such a client; its close
+// then sends a TCP reset, which makes the server's kernel discard
+// everything it had received and not yet handed over. The client here
+// reads exactly the records its handshake needs (recordConn), as OpenSSL
+// does, and offers resumption (a session cache), as OpenSSL does.
+func TestTLSClientThatWritesAndCloses(t *testing.T) {
+	p := newTestPKI(t)
+	r := newRecorder()
+	h := gateHandler{recHandler{r}, make(chan struct{}, 1), make(chan struct{})}
+	o := withDefaults(Options{Protocol: "tls", Address: "127.0.0.1:0",
+		TLS: &TLSOptions{CertFile: p.certFile, KeyFile: p.keyFile}})
+	m := new(Metrics)
+	l, err := Listen("tls", o, func() Handler { return h }, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close(context.Background()) })
+	raw, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tls.Client(&recordConn{Conn: raw}, &tls.Config{RootCAs: p.roots, ServerName: "127.0.0.1",
+		ClientSessionCache: tls.NewLRUClientSessionCache(1)})
+	const n = 600
+	frame := "<13>" + strings.Repeat("x", 1000) + "\n"
+	if _, err := c.Write([]byte(frame)); err != nil {
+		t.Fatal(err)
+	}
+	<-h.entered // the server is parked on the first frame: the rest stays in its kernel buffer
+	for range n - 1 {
+		if _, err := c.Write([]byte(frame)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(h.release)
+	for i := 1; i < n; i++ { // the first one was taken by the gate
+		select {
+		case <-r.frames:
+		case <-time.After(waitFor):
+			t.Fatalf("got %d of %d frames (read errors %d)", i, n, m.ReadErrors.Load())
+		}
+	}
+}
+
+// recordConn hands the TLS client one whole TLS record per Read, so that
+// it never reads ahead of what it needs (crypto/tls reads ahead in chunks,
+// OpenSSL does not).
+type recordConn struct {
+	net.Conn
+	rec []byte // the rest of the current record
+}
+
+func (c *recordConn) Read(p []byte) (int, error) {
+	if len(c.rec) == 0 {
+		hdr := make([]byte, 5)
+		if _, err := io.ReadFull(c.Conn, hdr); err != nil {
+			return 0, err
+		}
+		c.rec = append(hdr, make([]byte, int(hdr[3])<<8|int(hdr[4]))...)
+		if _, err := io.ReadFull(c.Conn, c.rec[5:]); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, c.rec)
+	c.rec = c.rec[n:]
+	return n, nil
 }
