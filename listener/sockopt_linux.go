@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -50,4 +51,29 @@ func rxqOverflow(oob []byte) (uint32, bool) {
 		oob = rest
 	}
 	return 0, false
+}
+
+// socketDrops reads the kernel's count of datagrams dropped for the socket
+// (SO_MEMINFO, SK_MEMINFO_DROPS: the counter SO_RXQ_OVFL reports), so that
+// drops show up while no datagram arrives to carry the count.
+func socketDrops(c *net.UDPConn) (uint32, bool) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	var mem [unix.SK_MEMINFO_VARS]uint32
+	var serr error
+	// x/sys/unix has no getter for SO_MEMINFO's array of counters.
+	err = rc.Control(func(fd uintptr) {
+		n := uint32(unsafe.Sizeof(mem))
+		_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO,
+			uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&n)), 0)
+		if errno != 0 {
+			serr = errno
+		}
+	})
+	if err != nil || serr != nil {
+		return 0, false
+	}
+	return mem[unix.SK_MEMINFO_DROPS], true
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -37,14 +38,19 @@ func (l *Listener) listenUDP() error {
 		l.log.Warn("kernel drop counter unavailable", "error", err)
 	}
 	l.packet = uc
-	l.wg.Add(1)
-	go l.readUDP()
+	drops := new(dropCounter)
+	l.wg.Add(2)
+	go l.readUDP(drops)
+	go l.watchDrops(drops, dropsInterval)
 	return nil
 }
 
+// dropsInterval is how often watchDrops reads the kernel's drop count.
+const dropsInterval = time.Second
+
 // readUDP reads datagrams in batches until Close closes the socket and
 // calls the handler for each on this goroutine.
-func (l *Listener) readUDP() {
+func (l *Listener) readUDP(drops *dropCounter) {
 	defer l.wg.Done()
 	var br batchReader = ipv6.NewPacketConn(l.packet)
 	if la, ok := l.packet.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() != nil {
@@ -60,7 +66,6 @@ func (l *Listener) readUDP() {
 	}
 	h := l.newHandler()
 	var frame Frame
-	var drops dropCounter
 	var delay time.Duration
 	for {
 		n, err := br.ReadBatch(msgs, recvFlags)
@@ -82,8 +87,10 @@ func (l *Listener) readUDP() {
 		now := time.Now().UTC()
 		for i := range msgs[:n] {
 			m := &msgs[i]
-			if d := drops.update(m.OOB[:m.NN]); d > 0 {
-				l.m.KernelDrops.Add(d)
+			if cur, ok := rxqOverflow(m.OOB[:m.NN]); ok {
+				if d := drops.update(cur); d > 0 {
+					l.m.KernelDrops.Add(d)
+				}
 			}
 			l.datagram(h, &frame, m, now)
 		}
@@ -134,15 +141,39 @@ func trimDatagram(b []byte) []byte {
 }
 
 // dropCounter turns the kernel's cumulative per-socket drop count into
-// increments.
-type dropCounter struct{ last uint32 }
+// increments. Two readers feed it: the datagrams' SO_RXQ_OVFL messages and
+// a once-a-second SO_MEMINFO read (watchDrops), so a value may arrive after
+// a newer one; only a count ahead of the last one seen adds anything.
+type dropCounter struct{ last atomic.Uint32 }
 
-func (d *dropCounter) update(oob []byte) uint64 {
-	cur, ok := rxqOverflow(oob)
-	if !ok {
-		return 0
+// update adds the increment of count cur, if any.
+func (d *dropCounter) update(cur uint32) uint64 {
+	for {
+		last := d.last.Load()
+		delta := cur - last // wraps correctly at 2^32
+		if int32(delta) <= 0 {
+			return 0 // not ahead: already counted
+		}
+		if d.last.CompareAndSwap(last, cur) {
+			return uint64(delta)
+		}
 	}
-	delta := cur - d.last // wraps correctly at 2^32
-	d.last = cur
-	return uint64(delta)
+}
+
+// watchDrops reads the socket's drop count every interval until Close, so
+// that /stats shows a burst's losses without waiting for the next datagram.
+func (l *Listener) watchDrops(drops *dropCounter, interval time.Duration) {
+	defer l.wg.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if cur, ok := socketDrops(l.packet); ok {
+				l.m.KernelDrops.Add(drops.update(cur))
+			}
+		case <-l.done:
+			return
+		}
+	}
 }

@@ -173,3 +173,50 @@ func TestTrimDatagram(t *testing.T) {
 		}
 	}
 }
+
+// TestUDPKernelDropsWithoutNextDatagram: a burst's drops show up in the
+// metrics while the reader is still parked and no datagram has come after
+// them to carry the count (the once-a-second SO_MEMINFO read).
+func TestUDPKernelDropsWithoutNextDatagram(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SO_MEMINFO is linux-only")
+	}
+	h := &blockingHandler{first: make(chan struct{}), release: make(chan struct{}), lastSeen: make(chan string, 1)}
+	m := new(Metrics)
+	l, err := Listen("drops", withDefaults(Options{Protocol: "udp", Address: "127.0.0.1:0"}),
+		func() Handler { return h }, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		close(h.release)
+		_ = l.Close(t.Context())
+	}()
+	c, err := net.Dial("udp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	write(t, c, "first")
+	<-h.first
+	payload := []byte(strings.Repeat("x", 1024))
+	for range 20000 {
+		_, _ = c.Write(payload)
+	}
+	eventually(t, "drops counted while the reader is parked", func() bool { return m.KernelDrops.Load() > 0 })
+}
+
+func TestDropCounter(t *testing.T) {
+	var d dropCounter
+	for _, tc := range []struct {
+		cur  uint32
+		want uint64
+	}{
+		{0, 0}, {5, 5}, {5, 0}, {3, 0} /* an older count, read late */, {9, 4},
+		{1 << 31, 1<<31 - 9}, {1<<32 - 3, 1<<31 - 3}, {2, 5} /* wrapped at 2^32 */, {1<<32 - 1, 0}, /* behind */
+	} {
+		if got := d.update(tc.cur); got != tc.want {
+			t.Errorf("update(%d) = %d, want %d", tc.cur, got, tc.want)
+		}
+	}
+}
