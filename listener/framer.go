@@ -16,6 +16,15 @@ const maxLenDigits = 10
 // "LEN SP" header, or a CR and LF after a maximal non-transparent frame.
 const headerRoom = maxLenDigits + 6
 
+// initialBuffer is the read buffer a Framer starts with (less when the
+// limit is smaller); keepBuffer is the most a pooled Framer keeps across
+// Reset, so one long frame does not pin its buffer for every later
+// connection.
+const (
+	initialBuffer = 4 << 10
+	keepBuffer    = 64 << 10
+)
+
 // maxEmptyReads mirrors bufio: a reader that keeps returning (0, nil) is
 // broken, and looping on it forever would hang a connection goroutine.
 const maxEmptyReads = 100
@@ -43,9 +52,11 @@ func (e *TooLargeError) Error() string {
 }
 
 // Framer splits an RFC 6587 byte stream into frames. It reads into one
-// buffer of maxMessageBytes+headerRoom bytes allocated up front and never
-// grown, so neither a long frame nor an endless line costs more memory, and
-// it allocates nothing per frame.
+// buffer that starts small (initialBuffer) and grows, by doubling, only
+// when a frame needs it, up to maxMessageBytes+headerRoom and never beyond:
+// an idle or chatty-but-short connection costs a few KiB whatever the
+// limit, neither a long frame nor an endless line costs more than the
+// limit, and once grown it allocates nothing per frame.
 //
 // Resynchronisation rules: an octet-counted frame longer than the limit is
 // skipped by discarding exactly its announced length; a non-transparent
@@ -83,17 +94,21 @@ func NewFramer(r io.Reader, mode Framing, maxMessageBytes int) *Framer {
 		r:    r,
 		mode: mode,
 		max:  maxMessageBytes,
-		buf:  make([]byte, maxMessageBytes+headerRoom),
+		buf:  make([]byte, min(initialBuffer, maxMessageBytes+headerRoom)),
 	}
 }
 
-// Reset makes f read a new stream, keeping its buffer, so a pool of Framers
-// serves many short connections without allocating.
+// Reset makes f read a new stream, keeping its buffer (up to keepBuffer),
+// so a pool of Framers serves many short connections without allocating.
 func (f *Framer) Reset(r io.Reader) {
-	*f = Framer{r: r, mode: f.mode, max: f.max, buf: f.buf}
+	buf := f.buf
+	if len(buf) > keepBuffer {
+		buf = make([]byte, min(initialBuffer, f.max+headerRoom))
+	}
+	*f = Framer{r: r, mode: f.mode, max: f.max, buf: buf}
 }
 
-// BufferSize is the fixed size of the read buffer.
+// BufferSize is the size of the read buffer now.
 func (f *Framer) BufferSize() int { return len(f.buf) }
 
 // Next returns the next frame, with its framing removed. The slice aliases
@@ -310,14 +325,20 @@ func (f *Framer) discardLine() bool {
 
 // fill reads more data after f.end, first moving the unconsumed bytes to
 // the front when the buffer is full (not on every read, so a reader that
-// returns one byte at a time does not make framing quadratic). The buffer
-// always has room: a frame that could fill it is rejected before.
+// returns one byte at a time does not make framing quadratic), and growing
+// the buffer when they fill it. At its full size the buffer always has
+// room: a frame that could fill it is rejected before.
 func (f *Framer) fill() {
 	if f.start == f.end {
 		f.start, f.end = 0, 0
 	} else if f.end == len(f.buf) {
 		f.end = copy(f.buf, f.buf[f.start:f.end])
 		f.start = 0
+		if full := f.max + headerRoom; f.end == len(f.buf) && len(f.buf) < full {
+			grown := make([]byte, min(2*len(f.buf), full))
+			copy(grown, f.buf[:f.end])
+			f.buf = grown
+		}
 	}
 	for range maxEmptyReads {
 		n, err := f.r.Read(f.buf[f.end:])

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,17 +13,18 @@ import (
 // collect drains fr and renders what it produced: "F:<frame>" for a frame,
 // "O:<size>" for an oversize frame, "M" for a malformed header. It fails the
 // test if the Framer breaks an invariant: a frame empty or over the limit,
-// an oversize report not over it, the buffer changing size, no progress, or
-// an end other than io.EOF.
+// an oversize report not over it, the buffer growing past the limit's size
+// or shrinking, no progress, or an end other than io.EOF.
 func collect(t testing.TB, fr *Framer) []string {
 	t.Helper()
 	bufSize := fr.BufferSize()
 	var out []string
 	for range 1 << 24 {
 		frame, err := fr.Next()
-		if fr.BufferSize() != bufSize || cap(fr.buf) != bufSize {
-			t.Fatalf("buffer grew from %d to %d", bufSize, cap(fr.buf))
+		if n := fr.BufferSize(); n < bufSize || n > fr.max+headerRoom {
+			t.Fatalf("buffer of %d bytes, was %d, limit %d+%d", n, bufSize, fr.max, headerRoom)
 		}
+		bufSize = fr.BufferSize()
 		var tl *TooLargeError
 		switch {
 		case err == nil:
@@ -192,5 +194,27 @@ func TestFramingText(t *testing.T) {
 	err := f.UnmarshalText([]byte("lf"))
 	if want := `invalid value "lf" (want auto, octet_counting, non_transparent)`; err == nil || err.Error() != want {
 		t.Errorf("UnmarshalText(lf) = %v, want %s", err, want)
+	}
+}
+
+// TestFramerBufferGrowsWithFrames: with a 1 MiB limit a Framer starts with
+// a few KiB, grows only as far as a frame needs, delivers the frame whole,
+// and a pooled Framer does not keep a large buffer across Reset.
+func TestFramerBufferGrowsWithFrames(t *testing.T) {
+	big := strings.Repeat("y", 100<<10)
+	fr := NewFramer(strings.NewReader("<13>short\n"+"<13>"+big+"\n"+"102404 <13>"+big+"\n"), FramingAuto, 1<<20)
+	if n := fr.BufferSize(); n != initialBuffer {
+		t.Fatalf("initial buffer %d, want %d", n, initialBuffer)
+	}
+	want := []string{"F:<13>short", "F:<13>" + big, "F:<13>" + big}
+	if got := collect(t, fr); !slices.Equal(got, want) {
+		t.Fatalf("frames differ (%d, want %d)", len(got), len(want))
+	}
+	if n := fr.BufferSize(); n < 100<<10 || n > 256<<10 {
+		t.Errorf("buffer %d after a 100 KiB frame, want about 128 KiB", n)
+	}
+	fr.Reset(strings.NewReader(""))
+	if n := fr.BufferSize(); n != initialBuffer {
+		t.Errorf("buffer %d after Reset, want %d again", n, initialBuffer)
 	}
 }
