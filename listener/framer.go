@@ -18,11 +18,11 @@ const headerRoom = maxLenDigits + 6
 
 // initialBuffer is the read buffer a Framer starts with (less when the
 // limit is smaller); keepBuffer is the most a pooled Framer keeps across
-// Reset, so one long frame does not pin its buffer for every later
-// connection.
+// Reset (the default limit's full buffer fits), so one long frame does not
+// pin a big buffer for every later connection.
 const (
 	initialBuffer = 4 << 10
-	keepBuffer    = 64 << 10
+	keepBuffer    = 128 << 10
 )
 
 // maxEmptyReads mirrors bufio: a reader that keeps returning (0, nil) is
@@ -52,8 +52,9 @@ func (e *TooLargeError) Error() string {
 }
 
 // Framer splits an RFC 6587 byte stream into frames. It reads into one
-// buffer that starts small (initialBuffer) and grows, by doubling, only
-// when a frame needs it, up to maxMessageBytes+headerRoom and never beyond:
+// buffer that starts small (initialBuffer) and grows, by doubling, when a
+// frame or a busy stream needs it, up to maxMessageBytes+headerRoom and
+// never beyond:
 // an idle or chatty-but-short connection costs a few KiB whatever the
 // limit, neither a long frame nor an endless line costs more than the
 // limit, and once grown it allocates nothing per frame.
@@ -83,6 +84,7 @@ type Framer struct {
 	scanned    int   // buf[start:start+scanned] holds no LF or NUL
 	skipN      int64 // bytes of an oversize octet-counted frame still to discard
 	skipLine   bool  // discarding up to the next LF or NUL
+	busy       bool  // the last read filled the buffer: grow it before the next
 	err        error // sticky read error, returned once the buffer is drained
 
 	tooLarge TooLargeError // returned by pointer so reporting allocates nothing
@@ -325,28 +327,33 @@ func (f *Framer) discardLine() bool {
 
 // fill reads more data after f.end, first moving the unconsumed bytes to
 // the front when the buffer is full (not on every read, so a reader that
-// returns one byte at a time does not make framing quadratic), and growing
-// the buffer when they fill it. At its full size the buffer always has
-// room: a frame that could fill it is rejected before.
+// returns one byte at a time does not make framing quadratic). The buffer
+// doubles, up to its full size, when the unconsumed bytes fill it (a long
+// frame) or when the last read filled it (a busy stream: fewer reads per
+// frame); an idle or slow connection keeps its small one. At its full size
+// the buffer always has room: a frame that could fill it is rejected
+// before.
 func (f *Framer) fill() {
 	if f.start == f.end {
 		f.start, f.end = 0, 0
 	} else if f.end == len(f.buf) {
 		f.end = copy(f.buf, f.buf[f.start:f.end])
 		f.start = 0
-		if full := f.max + headerRoom; f.end == len(f.buf) && len(f.buf) < full {
-			grown := make([]byte, min(2*len(f.buf), full))
-			copy(grown, f.buf[:f.end])
-			f.buf = grown
-		}
+	}
+	if full := f.max + headerRoom; len(f.buf) < full && (f.end == len(f.buf) || f.busy) {
+		grown := make([]byte, min(2*len(f.buf), full))
+		f.end = copy(grown, f.buf[f.start:f.end])
+		f.start, f.buf = 0, grown
 	}
 	for range maxEmptyReads {
+		free := len(f.buf) - f.end
 		n, err := f.r.Read(f.buf[f.end:])
-		if n < 0 || n > len(f.buf)-f.end {
+		if n < 0 || n > free {
 			f.err = fmt.Errorf("framer: reader returned invalid count %d", n)
 			return
 		}
 		f.end += n
+		f.busy = n == free
 		if err != nil {
 			f.err = err
 			return
