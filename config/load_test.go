@@ -63,7 +63,7 @@ routes: [{name: r, sinks: [f, n, j]}]
 `)
 	l, p := listenerOptions(t, c.Listeners[0])
 	wantL := listener.Options{Protocol: "udp", Address: ":0", Framing: listener.FramingAuto,
-		MaxMessageBytes: 65536, MaxConnections: 1024, IdleTimeout: 5 * time.Minute}
+		MaxMessageBytes: 65536, MaxConnections: 1024, IdleTimeout: 5 * time.Minute, FrameTimeout: 30 * time.Second}
 	if !reflect.DeepEqual(l, wantL) || p != (parser.Config{Format: "auto", Timezone: "Local"}) {
 		t.Errorf("listener defaults:\n got %+v %+v\nwant %+v", l, p, wantL)
 	}

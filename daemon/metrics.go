@@ -34,6 +34,7 @@ var metricDefs = []metricDef{
 	{"syslogd_listener_rejected_total", "Connections or datagrams refused by allowed_sources or max_connections.", []string{"listener"}},
 	{"syslogd_listener_kernel_drops_total", "Datagrams the kernel dropped because the socket buffer was full.", []string{"listener"}},
 	{"syslogd_listener_read_errors_total", "Read and TLS handshake errors.", []string{"listener"}},
+	{"syslogd_listener_frame_timeouts_total", "Connections closed for taking longer than frame_timeout to send one frame.", []string{"listener"}},
 	{"syslogd_route_matched_total", "Messages matched by the route.", []string{"route"}},
 	{"syslogd_sink_enqueued_total", "Messages handed to the sink's queue.", []string{"sink"}},
 	{"syslogd_sink_written_total", "Messages written by the sink.", []string{"sink"}},
@@ -91,6 +92,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter("syslogd_listener_rejected_total", float64(l.Rejected), name)
 		counter("syslogd_listener_kernel_drops_total", float64(l.KernelDrops), name)
 		counter("syslogd_listener_read_errors_total", float64(l.ReadErrors), name)
+		counter("syslogd_listener_frame_timeouts_total", float64(l.FrameTimeouts), name)
 	}
 	for name, r := range s.Routes {
 		counter("syslogd_route_matched_total", float64(r.Matched), name)

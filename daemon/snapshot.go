@@ -66,7 +66,7 @@ func listenerStats(c *listenerCounters) stats.ListenerStats {
 		Received: c.received.Load(), Bytes: c.bytes.Load(), ParseErrors: c.parseErrors.Load(),
 		Dropped: c.dropped(), Connections: c.sock.Connections.Load(), NoPRI: c.noPRI.Load(),
 		TooLarge: c.tooLarge.Load(), Rejected: c.sock.Rejected.Load(), KernelDrops: c.sock.KernelDrops.Load(),
-		ReadErrors: c.sock.ReadErrors.Load(),
+		ReadErrors: c.sock.ReadErrors.Load(), FrameTimeouts: c.sock.FrameTimeouts.Load(),
 	}
 }
 

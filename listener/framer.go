@@ -76,6 +76,7 @@ func (e *TooLargeError) Error() string {
 // returning the error.
 type Framer struct {
 	r    io.Reader
+	pr   pendingReader // r, if it wants to know of frames under way
 	mode Framing
 	max  int
 	buf  []byte
@@ -92,8 +93,10 @@ type Framer struct {
 
 // NewFramer returns a Framer reading r. maxMessageBytes must be positive.
 func NewFramer(r io.Reader, mode Framing, maxMessageBytes int) *Framer {
+	pr, _ := r.(pendingReader)
 	return &Framer{
 		r:    r,
+		pr:   pr,
 		mode: mode,
 		max:  maxMessageBytes,
 		buf:  make([]byte, min(initialBuffer, maxMessageBytes+headerRoom)),
@@ -107,7 +110,14 @@ func (f *Framer) Reset(r io.Reader) {
 	if len(buf) > keepBuffer {
 		buf = make([]byte, min(initialBuffer, f.max+headerRoom))
 	}
-	*f = Framer{r: r, mode: f.mode, max: f.max, buf: buf}
+	pr, _ := r.(pendingReader)
+	*f = Framer{r: r, pr: pr, mode: f.mode, max: f.max, buf: buf}
+}
+
+// pendingReader is a reader that wants to know, before each read, whether
+// the Framer holds part of a frame (the listener's, for frame_timeout).
+type pendingReader interface {
+	pending(partial bool)
 }
 
 // BufferSize is the size of the read buffer now.
@@ -344,6 +354,9 @@ func (f *Framer) fill() {
 		grown := make([]byte, min(2*len(f.buf), full))
 		f.end = copy(grown, f.buf[f.start:f.end])
 		f.start, f.buf = 0, grown
+	}
+	if f.pr != nil {
+		f.pr.pending(f.end > f.start || f.skipN > 0 || f.skipLine)
 	}
 	for range maxEmptyReads {
 		free := len(f.buf) - f.end

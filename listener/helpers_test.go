@@ -129,6 +129,9 @@ func withDefaults(o Options) Options {
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = d.IdleTimeout
 	}
+	if o.FrameTimeout == 0 {
+		o.FrameTimeout = d.FrameTimeout
+	}
 	return o
 }
 

@@ -44,6 +44,7 @@ type Metrics struct {
 	Rejected         atomic.Uint64 // refused: allowlist or max_connections (connections or datagrams)
 	KernelDrops      atomic.Uint64 // UDP datagrams dropped by the kernel (SO_RXQ_OVFL)
 	ReadErrors       atomic.Uint64 // includes TLS handshake failures and malformed octet counts
+	FrameTimeouts    atomic.Uint64 // connections closed for taking longer than FrameTimeout for one frame
 }
 
 // Listener is one bound socket and the goroutines serving it.
@@ -65,11 +66,11 @@ type Listener struct {
 
 	mu      sync.Mutex
 	closing bool
-	conns   map[net.Conn]struct{} // the raw TCP connections being served
+	conns   map[net.Conn]*connState // the raw TCP connections being served
 
 	framers sync.Pool // *Framer, so short connections reuse buffers
 
-	rare struct{ rejected, limit, tlsHello, handshake, malformed, readErr rareLog }
+	rare struct{ rejected, limit, tlsHello, handshake, malformed, readErr, slow rareLog }
 }
 
 // Listen binds the socket, so a Listener that is returned is ready, and
@@ -102,7 +103,7 @@ func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *
 		log:        log.With("listener", name),
 		done:       make(chan struct{}),
 		waited:     make(chan struct{}),
-		conns:      make(map[net.Conn]struct{}),
+		conns:      make(map[net.Conn]*connState),
 	}
 	var err error
 	if o.Protocol == "tls" {

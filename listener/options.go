@@ -23,6 +23,9 @@ type Options struct {
 	MaxMessageBytes int           `yaml:"max_message_bytes" mapstructure:"max_message_bytes"`
 	MaxConnections  int           `yaml:"max_connections" mapstructure:"max_connections"` // tcp/tls
 	IdleTimeout     time.Duration `yaml:"idle_timeout" mapstructure:"idle_timeout"`       // tcp/tls
+	// FrameTimeout bounds the time one frame may take to arrive (tcp/tls):
+	// a sender dribbling bytes keeps resetting the idle timeout, not this.
+	FrameTimeout time.Duration `yaml:"frame_timeout" mapstructure:"frame_timeout"`
 	// AllowedSources holds prefixes (plain IPs are /32 or /128, see
 	// message.ParsePrefix); empty means everyone.
 	AllowedSources []netip.Prefix `yaml:"allowed_sources" mapstructure:"allowed_sources"`
@@ -45,6 +48,7 @@ const (
 	MaxMaxMessageBytes     = 16 << 20
 	DefaultMaxConnections  = 1024
 	DefaultIdleTimeout     = 5 * time.Minute
+	DefaultFrameTimeout    = 30 * time.Second
 )
 
 // Protocols lists the protocols this package serves.
@@ -58,6 +62,7 @@ func DefaultOptions(protocol string) Options {
 		MaxMessageBytes: DefaultMaxMessageBytes,
 		MaxConnections:  DefaultMaxConnections,
 		IdleTimeout:     DefaultIdleTimeout,
+		FrameTimeout:    DefaultFrameTimeout,
 	}
 }
 
@@ -86,6 +91,9 @@ func (o *Options) Check() []error {
 	}
 	if o.IdleTimeout <= 0 {
 		add("idle_timeout", errors.New("must be > 0"))
+	}
+	if o.FrameTimeout <= 0 {
+		add("frame_timeout", errors.New("must be > 0"))
 	}
 	for i, p := range o.AllowedSources {
 		if !p.IsValid() {

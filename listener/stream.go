@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,9 +31,47 @@ func (l *Listener) listenStream() error {
 		return err
 	}
 	l.stream = ln
-	l.wg.Add(1)
+	l.wg.Add(2)
 	go l.acceptLoop()
+	go l.sweepSlow()
 	return nil
+}
+
+// connState is what the listener knows of a connection while it is served.
+type connState struct {
+	// partial is when the frame the connection is in the middle of began
+	// (unix nanoseconds; 0 between frames). The framer reports it before
+	// each read (see pendingReader).
+	partial atomic.Int64
+	// slow is set when sweepSlow closed the connection for it.
+	slow atomic.Bool
+}
+
+// sweepSlow closes, about once a second, the connections that have taken
+// longer than frame_timeout to send one frame: a sender dribbling a byte
+// at a time (slowloris) would otherwise hold a connection slot until the
+// idle timeout, which its bytes keep resetting. Checking from here costs
+// the serving goroutines nothing but a clock read when a read ends inside
+// a frame.
+func (l *Listener) sweepSlow() {
+	defer l.wg.Done()
+	t := time.NewTicker(min(time.Second, max(l.cfg.FrameTimeout/4, time.Millisecond)))
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			cutoff := now.Add(-l.cfg.FrameTimeout).UnixNano()
+			l.mu.Lock()
+			for c, st := range l.conns {
+				if p := st.partial.Load(); p != 0 && p < cutoff && !st.slow.Swap(true) {
+					_ = c.SetReadDeadline(time.Unix(1, 0)) // the serving goroutine's read returns
+				}
+			}
+			l.mu.Unlock()
+		case <-l.done:
+			return
+		}
+	}
 }
 
 // acceptLoop admits connections until Close closes the socket.
@@ -93,19 +132,20 @@ func (l *Listener) admit(c net.Conn) {
 		}
 		return
 	}
-	l.conns[c] = struct{}{}
+	st := new(connState)
+	l.conns[c] = st
 	l.wg.Add(1)
 	l.mu.Unlock()
 	l.m.Connections.Add(1)
 	l.m.ConnectionsTotal.Add(1)
-	go l.serveConn(c, src)
+	go l.serveConn(c, src, st)
 }
 
 // serveConn frames one connection until it ends, delivering every frame.
-func (l *Listener) serveConn(c net.Conn, src netip.AddrPort) {
+func (l *Listener) serveConn(c net.Conn, src netip.AddrPort, st *connState) {
 	defer l.wg.Done()
 	defer l.forget(c)
-	rd := &connReader{r: c, c: c, idle: l.cfg.IdleTimeout, sniff: true}
+	rd := &connReader{r: c, c: c, idle: l.cfg.IdleTimeout, sniff: true, st: st}
 	if l.tls != nil {
 		tc, ok := l.handshake(c, src)
 		if !ok {
@@ -134,7 +174,7 @@ func (l *Listener) serveConn(c net.Conn, src netip.AddrPort) {
 				}
 				continue
 			}
-			l.streamEnded(err, src)
+			l.streamEnded(err, src, st)
 			return
 		}
 	}
@@ -142,9 +182,15 @@ func (l *Listener) serveConn(c net.Conn, src netip.AddrPort) {
 
 // streamEnded accounts for how a connection ended. EOF, the idle timeout and
 // anything during Close are normal ends.
-func (l *Listener) streamEnded(err error, src netip.AddrPort) {
+func (l *Listener) streamEnded(err error, src netip.AddrPort, st *connState) {
 	switch {
 	case errors.Is(err, io.EOF), l.isClosing():
+	case st.slow.Load():
+		l.m.FrameTimeouts.Add(1)
+		if ok, n := l.rare.slow.allow(time.Now()); ok {
+			l.log.Warn("closed a connection that took longer than frame_timeout for one frame",
+				"source", src, "frame_timeout", l.cfg.FrameTimeout, "suppressed_since_last", n)
+		}
 	case errors.Is(err, errTLSOnPlain):
 		l.m.ReadErrors.Add(1)
 		if ok, n := l.rare.tlsHello.allow(time.Now()); ok {
@@ -210,6 +256,7 @@ func (l *Listener) forget(c net.Conn) {
 type connReader struct {
 	r     io.Reader // c, or the tls.Conn wrapping it
 	c     net.Conn  // where deadlines are set
+	st    *connState
 	idle  time.Duration
 	sniff bool // first byte not yet seen
 	// readAt is when the last read returned (UTC). Frames are stamped with
@@ -241,4 +288,19 @@ func (cr *connReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var _ io.Reader = (*connReader)(nil)
+// pending is told by the Framer, before each read, whether a frame is
+// under way (bytes of it buffered), so that sweepSlow can see how long it
+// has been.
+func (cr *connReader) pending(partial bool) {
+	switch since := cr.st.partial.Load(); {
+	case partial && since == 0:
+		cr.st.partial.Store(cr.readAt.UnixNano())
+	case !partial && since != 0:
+		cr.st.partial.Store(0)
+	}
+}
+
+var (
+	_ io.Reader     = (*connReader)(nil)
+	_ pendingReader = (*connReader)(nil)
+)

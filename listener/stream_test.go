@@ -327,3 +327,66 @@ func TestCloseDrainsKernelBuffer(t *testing.T) {
 	}
 	r.expect(t, "<13>first", "<13>queued", "<13>queued trailing")
 }
+
+// TestTCPFrameTimeoutClosesDribblers: connections that dribble one frame a
+// byte at a time are closed once the frame has taken frame_timeout, counted
+// as FrameTimeouts, and their slots are free again; a normal sender on the
+// same listener is served throughout.
+func TestTCPFrameTimeoutClosesDribblers(t *testing.T) {
+	r, m := newRecorder(), new(Metrics)
+	const frameTimeout = 300 * time.Millisecond
+	l := start(t, Options{Protocol: "tcp", Address: "127.0.0.1:0", MaxConnections: 11, FrameTimeout: frameTimeout}, r, m)
+	var dribblers []net.Conn
+	for range 10 {
+		c := dial(t, l, nil)
+		write(t, c, "<13>slow") // a frame begun, never finished
+		dribblers = append(dribblers, c)
+	}
+	stop := make(chan struct{})
+	dribbled := make(chan struct{})
+	go func() { // one more byte every 50 ms each: the idle timeout never fires
+		defer close(dribbled)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			for _, c := range dribblers {
+				_, _ = c.Write([]byte("w"))
+			}
+		}
+	}()
+	defer func() { close(stop); <-dribbled }()
+	normal := dial(t, l, nil)
+	write(t, normal, "<13>normal 1\n")
+	r.expect(t, "<13>normal 1")
+	eventually(t, "dribblers closed", func() bool { return m.FrameTimeouts.Load() == 10 })
+	write(t, normal, "<13>normal 2\n")
+	// Their slots are free: ten new connections are admitted.
+	for range 10 {
+		c := dial(t, l, nil)
+		write(t, c, "<13>again\n")
+		c.Close()
+	}
+	// What a dribbler had sent is delivered when it is closed, as any
+	// unterminated last frame is.
+	counts := map[string]int{}
+	for range 10 + 1 + 10 {
+		select {
+		case f := <-r.frames:
+			if strings.HasPrefix(f.data, "<13>slow") && strings.Trim(f.data[len("<13>slow"):], "w") == "" {
+				f.data = "<13>slow"
+			}
+			counts[f.data]++
+		case <-time.After(waitFor):
+			t.Fatalf("frames so far: %v", counts)
+		}
+	}
+	if counts["<13>slow"] != 10 || counts["<13>normal 2"] != 1 || counts["<13>again"] != 10 {
+		t.Errorf("frames: %v", counts)
+	}
+	if got := m.Rejected.Load(); got != 0 {
+		t.Errorf("rejected %d connections", got)
+	}
+}

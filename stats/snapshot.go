@@ -43,6 +43,9 @@ type ListenerStats struct {
 	Rejected    uint64 `json:"rejected"`
 	KernelDrops uint64 `json:"kernel_drops"`
 	ReadErrors  uint64 `json:"read_errors"`
+	// FrameTimeouts counts connections closed for taking longer than
+	// frame_timeout to send one frame (tcp/tls).
+	FrameTimeouts uint64 `json:"frame_timeouts"`
 }
 
 // RouteStats are per route.
