@@ -10,6 +10,22 @@ import (
 	"testing"
 )
 
+// framesFile writes n lines made by line(i) to a file for logger -f, one
+// message each.
+func framesFile(t *testing.T, n int, line func(i int) string) string {
+	t.Helper()
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(line(i))
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(t.TempDir(), "frames")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // deadSinkConfig sends auth to a journald sink whose socket does not exist
 // and everything to a file: the dead journald must not hold up the file.
 const deadSinkConfig = `
@@ -32,18 +48,13 @@ shutdown_timeout: 2s
 func TestDeadSinkDoesNotStallOthers(t *testing.T) {
 	p := start(t, deadSinkConfig)
 	p.waitStats("journal down", func(s statsDoc) bool { return s.Sinks["journal"].State == "down" })
-	lines := func(prefix string, pri, n int) string {
-		var b strings.Builder
-		for i := range n {
-			fmt.Fprintf(&b, "<%d>Dec  1 10:00:00 host app: %s %d\n", pri, prefix, i)
-		}
-		return b.String()
-	}
 	const auth, user = 500, 20
-	file := filepath.Join(t.TempDir(), "frames")
-	if err := os.WriteFile(file, []byte(lines("auth", 36, auth)+lines("user", 13, user)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := framesFile(t, auth+user, func(i int) string {
+		if i < auth {
+			return fmt.Sprintf("<36>Dec  1 10:00:00 host app: auth %d", i)
+		}
+		return fmt.Sprintf("<13>Dec  1 10:00:00 host app: user %d", i-auth)
+	})
 	// One datagram per line; --skip-empty and --prio-prefix keep each frame as written.
 	logger(t, p.addrs["udp"], "-d", "--prio-prefix", "--skip-empty", "-f", file)
 	s := p.waitStats("the file has every message", func(s statsDoc) bool { return s.Sinks["all"].Written == auth+user })
@@ -119,14 +130,7 @@ shutdown_timeout: 5s
 `)
 	p.waitStats("journal down", func(s statsDoc) bool { return s.Sinks["journal"].State == "down" })
 	const auth = 300
-	var b strings.Builder
-	for i := range auth {
-		fmt.Fprintf(&b, "<36>Dec  1 10:00:00 host app: auth %03d\n", i)
-	}
-	frames := filepath.Join(t.TempDir(), "frames")
-	if err := os.WriteFile(frames, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	frames := framesFile(t, auth, func(i int) string { return fmt.Sprintf("<36>Dec  1 10:00:00 host app: auth %03d", i) })
 	logger(t, p.addrs["udp"], "-d", "--prio-prefix", "--skip-empty", "-f", frames)
 	s := p.waitStats("the file has everything, the journal sink holds the rest", func(s statsDoc) bool {
 		j := s.Sinks["journal"]
@@ -153,70 +157,6 @@ shutdown_timeout: 5s
 	p.stop()
 }
 
-// TestBufferSurvivesSIGKILL: a file sink whose directory cannot be created
-// (a regular file is in the way) keeps everything in its disk buffer; the
-// daemon is killed with SIGKILL mid-stream and started again; once the path
-// is fixed, every message the daemon had accepted before the kill is in the
-// file (duplicates allowed, none so far expected).
-func TestBufferSurvivesSIGKILL(t *testing.T) {
-	dir := t.TempDir()
-	blocker := filepath.Join(dir, "out")
-	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "syslogd.yaml")
-	if err := os.WriteFile(cfg, []byte(`
-listeners: [{name: tcp, protocol: tcp, address: "127.0.0.1:0"}]
-sinks:
-  - {name: f, type: file, path: "`+blocker+`/app.log", format: raw, queue_size: 10, batch_size: 8,
-     buffer: {dir: "`+dir+`/buffer"}}
-routes: [{name: all, sinks: [f]}]
-stats: {address: "127.0.0.1:0"}
-log: {level: debug, format: json}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := startFile(t, dir, cfg)
-	const n = 200
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, "<13>Dec  1 10:00:00 host app: seq %03d\n", i)
-	}
-	frames := filepath.Join(t.TempDir(), "frames")
-	if err := os.WriteFile(frames, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logger(t, p.addrs["tcp"], "-T", "--prio-prefix", "--skip-empty", "-f", frames)
-	// Accepted: in the buffer. (Queued ones would be lost to SIGKILL, as
-	// any process's memory is; the queue holds at most queue_size.)
-	s := p.waitStats("messages buffered", func(s statsDoc) bool {
-		f := s.Sinks["f"]
-		return f.Buffered != nil && *f.Buffered >= n-10
-	})
-	accepted := *s.Sinks["f"].Buffered
-	if err := p.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	<-p.exited
-	if err := os.Remove(blocker); err != nil {
-		t.Fatal(err)
-	}
-	p2 := startFile(t, dir, cfg)
-	p2.waitStats("the buffer written", func(s statsDoc) bool {
-		f := s.Sinks["f"]
-		return f.Buffered != nil && *f.Buffered == 0 && f.Written >= uint64(accepted)
-	})
-	got := readFile(t, filepath.Join(blocker, "app.log"))
-	seen := map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
-		seen[line[strings.Index(line, "seq "):]] = true
-	}
-	if len(seen) < int(accepted) {
-		t.Errorf("%d distinct messages in the file, %d were buffered before the kill", len(seen), accepted)
-	}
-	p2.stop()
-}
-
 // TestDiskFull: a file sink on a small tmpfs runs out of space mid-stream.
 // No torn line and no repeated line is left in its file, the other sink
 // gets every message, and /stats accounts for each one: written or dropped
@@ -239,14 +179,9 @@ routes: [{name: all, sinks: [small, big]}]
 stats: {address: "127.0.0.1:0"}
 `)
 	const n = 1000 // ~75 bytes a line: more than 32 KiB
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, "<13>Dec  1 10:00:00 host app: seq %04d %s\n", i, strings.Repeat("x", 20))
-	}
-	frames := filepath.Join(t.TempDir(), "frames")
-	if err := os.WriteFile(frames, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	frames := framesFile(t, n, func(i int) string {
+		return fmt.Sprintf("<13>Dec  1 10:00:00 host app: seq %04d %s", i, strings.Repeat("x", 20))
+	})
 	logger(t, p.addrs["tcp"], "-T", "--prio-prefix", "--skip-empty", "-f", frames)
 	s := p.waitStats("every message settled", func(s statsDoc) bool {
 		sm := s.Sinks["small"]
@@ -280,9 +215,10 @@ stats: {address: "127.0.0.1:0"}
 	}
 }
 
-// TestBufferReplaySurvivesKills: a buffered file sink fills its buffer
-// while its directory is blocked; then, with the path fixed, the daemon is
-// killed with SIGKILL several times while it replays. At the end every
+// TestBufferReplaySurvivesKills: a buffered file sink whose directory
+// cannot be created (a regular file is in the way) keeps everything in its
+// disk buffer; the daemon is killed with SIGKILL, the path fixed, and the
+// daemon killed again, three times, while it replays. At the end every
 // message the buffer had accepted is in the file; duplicates (a batch
 // written but not yet committed when the kill came) are allowed and
 // reported.
@@ -306,14 +242,7 @@ log: {level: debug, format: json}
 	}
 	p := startFile(t, dir, cfg)
 	const n = 3000
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, "<13>Dec  1 10:00:00 host app: seq %04d\n", i)
-	}
-	frames := filepath.Join(t.TempDir(), "frames")
-	if err := os.WriteFile(frames, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	frames := framesFile(t, n, func(i int) string { return fmt.Sprintf("<13>Dec  1 10:00:00 host app: seq %04d", i) })
 	logger(t, p.addrs["tcp"], "-T", "--prio-prefix", "--skip-empty", "-f", frames)
 	s := p.waitStats("messages buffered", func(s statsDoc) bool {
 		f := s.Sinks["f"]

@@ -114,10 +114,10 @@ func (h *blockingHandler) HandleFrame(f *Frame) {
 
 func (h *blockingHandler) HandleOversize(netip.AddrPort, int) {}
 
-func TestUDPKernelDrops(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("SO_RXQ_OVFL is linux-only")
-	}
+// parkedUDP starts a UDP listener whose handler parks on the first
+// datagram, sends that one, and returns once the reader is parked.
+func parkedUDP(t *testing.T) (*blockingHandler, *Metrics, *Listener, net.Conn) {
+	t.Helper()
 	h := &blockingHandler{first: make(chan struct{}), release: make(chan struct{}), lastSeen: make(chan string, 1)}
 	m := new(Metrics)
 	l, err := Listen("drops", withDefaults(Options{Protocol: "udp", Address: "127.0.0.1:0"}),
@@ -129,9 +129,17 @@ func TestUDPKernelDrops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	write(t, c, "first")
 	<-h.first
+	return h, m, l, c
+}
+
+func TestUDPKernelDrops(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SO_RXQ_OVFL is linux-only")
+	}
+	h, m, l, c := parkedUDP(t)
 	// Far more than any receive buffer holds while the reader is parked.
 	const burst = 20000
 	payload := []byte(strings.Repeat("x", 1024))
@@ -181,24 +189,11 @@ func TestUDPKernelDropsWithoutNextDatagram(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("SO_MEMINFO is linux-only")
 	}
-	h := &blockingHandler{first: make(chan struct{}), release: make(chan struct{}), lastSeen: make(chan string, 1)}
-	m := new(Metrics)
-	l, err := Listen("drops", withDefaults(Options{Protocol: "udp", Address: "127.0.0.1:0"}),
-		func() Handler { return h }, m, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, m, l, c := parkedUDP(t)
 	defer func() {
 		close(h.release)
 		_ = l.Close(t.Context())
 	}()
-	c, err := net.Dial("udp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	write(t, c, "first")
-	<-h.first
 	payload := []byte(strings.Repeat("x", 1024))
 	for range 20000 {
 		_, _ = c.Write(payload)
