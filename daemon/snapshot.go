@@ -85,3 +85,23 @@ func sinkStats(c *sinks.Counters) stats.SinkStats {
 	}
 	return st
 }
+
+// Unsettled returns, summed over the sinks, the messages handed to a sink
+// and not yet written, dropped, buffered or spooled: queued, or in a write
+// that has not returned. Exact while the counters do not move.
+func (d *Daemon) Unsettled() uint64 {
+	var n uint64
+	for _, st := range d.Snapshot().Sinks {
+		settled := st.Written + st.Dropped
+		if st.Buffered != nil {
+			settled += uint64(*st.Buffered)
+		}
+		if st.Spooled != nil {
+			settled += uint64(*st.Spooled)
+		}
+		if st.Enqueued > settled {
+			n += st.Enqueued - settled
+		}
+	}
+	return n
+}

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"syslogd/sinks/journald/journaldtest"
 	"testing"
+	"time"
 )
 
 // framesFile writes n lines made by line(i) to a file for logger -f, one
@@ -293,4 +294,43 @@ log: {level: debug, format: json}
 		t.Errorf("%d distinct messages in the file, the buffer had accepted %d", len(seen), accepted)
 	}
 	t.Logf("%d distinct messages, %d duplicates, %d accepted before the first kill", len(seen), dups, accepted)
+}
+
+// TestShutdownIsBounded: a file sink whose file is a FIFO nobody reads
+// blocks in open(2), which no deadline interrupts. SIGTERM still ends the
+// process within shutdown_timeout and a second, exit 1, saying how many
+// messages were not written.
+func TestShutdownIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "stuck")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, `
+listeners: [{name: tcp, protocol: tcp, address: "127.0.0.1:0"}]
+sinks: [{name: f, type: file, path: "`+fifo+`", format: raw}]
+routes: [{name: all, sinks: [f]}]
+stats: {address: "127.0.0.1:0"}
+shutdown_timeout: 1s
+`)
+	logger(t, p.addrs["tcp"], "-T", "--rfc3164", "-t", "app", "one")
+	logger(t, p.addrs["tcp"], "-T", "--rfc3164", "-t", "app", "two")
+	p.waitStats("both routed", func(s statsDoc) bool { return s.Sinks["f"].Enqueued == 2 })
+	sent := time.Now()
+	p.signal(syscall.SIGTERM)
+	select {
+	case err := <-p.exited:
+		if took := time.Since(sent); took > 3*time.Second {
+			t.Errorf("exit took %v, want at most shutdown_timeout + 1s (and some slack)", took)
+		}
+		if exitCode(err) != 1 {
+			t.Errorf("exit: %v, want status 1", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("syslogd did not exit after SIGTERM")
+	}
+	line := p.waitLog("shutdown did not finish within shutdown_timeout; exiting with messages not written")
+	if n, _ := line["not_written"].(float64); n != 2 {
+		t.Errorf("not_written = %v, want 2", line["not_written"])
+	}
 }

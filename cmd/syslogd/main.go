@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 	_ "time/tzdata" // static binaries on hosts without tzdata still honour listener timezones
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -102,17 +103,38 @@ func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, er
 		case syscall.SIGUSR1:
 			d.Reopen()
 		default:
-			log.Info("shutting down", "signal", sig.String(), "deadline", cfg.ShutdownTimeout.String())
-			ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-			err := d.Shutdown(ctx)
-			cancel()
-			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-				log.Error("shutdown", "error", err)
-			}
-			return 0
+			return shutdown(d, cfg.ShutdownTimeout, sig, log)
 		}
 	}
 	return 0
+}
+
+// hardStopGrace is how long past shutdown_timeout the process waits for a
+// shutdown that ignores its deadline before it exits anyway.
+const hardStopGrace = time.Second
+
+// shutdown drains the daemon until timeout and exits 0. Some work cannot
+// be interrupted (a write blocked in the kernel: open(2) of a FIFO nobody
+// reads, a hung network file system), so the stop is bounded here too: past
+// timeout+hardStopGrace the process exits 1, saying how many messages its
+// sinks had not settled (the accounting identity makes that exact).
+func shutdown(d *daemon.Daemon, timeout time.Duration, sig os.Signal, log *slog.Logger) int {
+	log.Info("shutting down", "signal", sig.String(), "deadline", timeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- d.Shutdown(ctx) }() // abandoned, with the process, if it never returns
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			log.Error("shutdown", "error", err)
+		}
+		return 0
+	case <-time.After(timeout + hardStopGrace):
+		log.Error("shutdown did not finish within shutdown_timeout; exiting with messages not written",
+			"not_written", d.Unsettled(), "shutdown_timeout", timeout.String())
+		return 1
+	}
 }
 
 // tuneGC sets GOGC=800 and a 1 GiB soft memory limit unless the
