@@ -22,11 +22,7 @@ routes: [{name: all, sinks: [f]}]
 stats: {address: "off"}
 shutdown_timeout: 2s
 `
-	cfg, err := config.LoadBytes("test.yaml", []byte(y), Schema())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return loadYAML(t, y)
 }
 
 // TestReloadHandsOverTheBuffer: a reload that changes a buffered sink keeps

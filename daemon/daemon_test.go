@@ -29,6 +29,12 @@ routes:
 stats: {address: "off"}
 shutdown_timeout: 2s
 `
+	return loadYAML(t, y)
+}
+
+// loadYAML loads a test configuration with the daemon's table.
+func loadYAML(t *testing.T, y string) *config.Config {
+	t.Helper()
 	cfg, err := config.LoadBytes("test.yaml", []byte(y), Schema())
 	if err != nil {
 		t.Fatal(err)
