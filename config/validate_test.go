@@ -327,7 +327,7 @@ func TestSinkProblems(t *testing.T) {
 			`2:48: sinks[0].buffer.dir: required`, // absent: at the buffer block
 			`2:60: sinks[0].buffer.max_bytes: must be > 0`,
 			`2:79: sinks[0].stall_timeout: must be > 0`,
-			`3:64: sinks[1].buffer: this sink keeps what it cannot deliver in its own spool (spool_dir, spool_max_bytes)`,
+			`3:64: sinks[1].buffer: this sink is always buffered on disk, in spool_dir (bounded by spool_max_bytes)`,
 		}},
 		{"journald", s(`{name: f, type: journald, socket: /run/systemd/journal/socket, namespace: x}`), []string{
 			`2:79: sinks[0].namespace: socket and namespace are mutually exclusive`,

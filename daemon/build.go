@@ -19,6 +19,10 @@ type runningSink struct {
 	cfg    config.Sink
 	runner *sinks.Runner
 	spill  *sinks.Spill // nil without a disk buffer
+	// spooled: the sink is always buffered (NATS), and /stats also shows
+	// its buffer as spooled, the name it had before every sink could have
+	// one.
+	spooled bool
 }
 
 // runningListener likewise.
@@ -47,7 +51,9 @@ func (d *Daemon) startSink(sc config.Sink) (*runningSink, error) {
 		}
 	}
 	r := sinks.NewRunner(sinks.RunnerConfig{Name: sc.Name, Options: q, Spill: spill}, s, d.reg.sink(sc.Name), d.log)
-	return &runningSink{cfg: sc, runner: r, spill: spill}, nil
+	so, ok := sc.Options.(interface{ spooled() bool })
+	spooled := ok && so.spooled()
+	return &runningSink{cfg: sc, runner: r, spill: spill, spooled: spooled}, nil
 }
 
 // openSpill returns the sink's disk buffer: the one already open when a

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"syslogd/config"
+	"syslogd/message"
 	"syslogd/sinks"
 	"syslogd/stats"
 )
@@ -51,6 +52,8 @@ type Daemon struct {
 	// those to close once the Runners using them have stopped (opMu).
 	spills  map[string]*openSpill
 	closing []*openSpill
+	// ids numbers received messages (Message.ID).
+	ids *message.IDs
 }
 
 // New starts a daemon: stats server, then sinks, routes, listeners. On
@@ -59,7 +62,7 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*D
 	d := &Daemon{
 		log: log, started: time.Now(), reg: newRegistry(),
 		sinks: map[string]*runningSink{}, listeners: map[string]*runningListener{},
-		spills: map[string]*openSpill{},
+		spills: map[string]*openSpill{}, ids: message.NewIDs(),
 	}
 	if err := promReg.Register(newCollector(d)); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)

@@ -33,6 +33,8 @@ type handler struct {
 	parser *parser.Parser
 	name   string
 	dec    router.Decision
+	ids    *message.IDs
+	idr    message.IDRange
 }
 
 func (h *handler) HandleFrame(f *listener.Frame) {
@@ -42,6 +44,7 @@ func (h *handler) HandleFrame(f *listener.Frame) {
 	t := h.table.Load()
 	h.parser.SetKeepRaw(t.keepRaw)
 	m := h.parser.Parse(f.Data, f.Source, h.name, f.Received)
+	m.ID = h.idr.Next(h.ids)
 	if !m.Parsed() {
 		h.c.parseErrors.Add(1)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"syslogd/listener"
+	"syslogd/message"
 	"syslogd/parser"
 	"syslogd/router"
 	"syslogd/sinks"
@@ -46,7 +47,7 @@ func BenchmarkPipeline(b *testing.B) {
 			var tp atomic.Pointer[table]
 			tp.Store(&table{router: r, sinks: []*sinks.Runner{run}, routes: []*atomic.Uint64{new(atomic.Uint64)}})
 			p, _ := parser.New(parser.Options{Location: time.UTC})
-			h := &handler{table: &tp, totals: &totals{}, c: &listenerCounters{}, parser: p, name: "tcp"}
+			h := &handler{table: &tp, totals: &totals{}, c: &listenerCounters{}, parser: p, name: "tcp", ids: message.NewIDs()}
 			f := &listener.Frame{Data: []byte(frame), Source: netip.MustParseAddrPort("127.0.0.1:40000")}
 			b.ReportAllocs()
 			b.SetBytes(int64(len(frame)))

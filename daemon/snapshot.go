@@ -39,14 +39,13 @@ func (d *Daemon) Snapshot() stats.Snapshot {
 				if rs.spill != nil {
 					n := rs.runner.Buffered()
 					st.Buffered = &n
+					if rs.spooled {
+						st.Spooled = &n
+					}
 				}
 				if ro, ok := rs.runner.Sink().(interface{ Reopens() uint64 }); ok {
 					n := ro.Reopens()
 					st.Reopens = &n
-				}
-				if sp, ok := rs.runner.Sink().(sinks.Spooler); ok {
-					n := sp.Spooled()
-					st.Spooled = &n
 				}
 			}
 			s.Sinks[sc.Name] = st
@@ -95,9 +94,6 @@ func (d *Daemon) Unsettled() uint64 {
 		settled := st.Written + st.Dropped
 		if st.Buffered != nil {
 			settled += uint64(*st.Buffered)
-		}
-		if st.Spooled != nil {
-			settled += uint64(*st.Spooled)
 		}
 		if st.Enqueued > settled {
 			n += st.Enqueued - settled

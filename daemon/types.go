@@ -110,7 +110,7 @@ func socketListener(protocol string) listenerType {
 			c := d.reg.listener(name)
 			newHandler := func() listener.Handler {
 				p, _ := parser.New(popts) // the same options succeeded above
-				return &handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name}
+				return &handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name, ids: d.ids}
 			}
 			return listener.Listen(name, so.Listener, newHandler, &c.sock, d.log)
 		},
@@ -129,10 +129,22 @@ type sinkOptions[T any, P interface {
 
 func (o *sinkOptions[T, P]) Check() []error {
 	errs := append(o.Queue.Check(), P(&o.Sink).Check()...)
-	if _, spools := any(&o.Sink).(interface{ Spools() }); spools && o.Queue.Buffer != nil {
-		errs = append(errs, &sinks.FieldError{Path: "buffer", Err: errors.New("this sink keeps what it cannot deliver in its own spool (spool_dir, spool_max_bytes)")})
+	if _, spools := any(&o.Sink).(spooler); spools && o.Queue.Buffer != nil {
+		errs = append(errs, &sinks.FieldError{Path: "buffer", Err: errors.New("this sink is always buffered on disk, in spool_dir (bounded by spool_max_bytes)")})
 	}
 	return errs
+}
+
+// spooler is a sink type that is always buffered on disk, where its own
+// options say (the NATS sink's spool_dir and spool_max_bytes).
+type spooler interface {
+	Spool(name string) sinks.BufferOptions
+}
+
+// spooled reports whether the sink type is always buffered (a spooler).
+func (o *sinkOptions[T, P]) spooled() bool {
+	_, ok := any(&o.Sink).(spooler)
+	return ok
 }
 
 // keepsRaw reports whether the sink writes the raw frame, the only reader
@@ -154,7 +166,12 @@ func sinkRow[T any, P interface {
 		build: func(name string, o config.Options, log *slog.Logger, c *sinks.Counters) (sinks.Sink, sinks.Options, error) {
 			so := o.(*sinkOptions[T, P])
 			s, err := build(name, so.Sink, log, c)
-			return s, so.Queue, err
+			q := so.Queue
+			if sp, ok := any(&so.Sink).(spooler); ok {
+				b := sp.Spool(name)
+				q.Buffer = &b
+			}
+			return s, q, err
 		},
 	}
 }

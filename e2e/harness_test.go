@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -52,7 +53,15 @@ type proc struct {
 // waiting on events such as "configuration reloaded".
 type logBuffer struct {
 	lines chan map[string]any
+	mu    sync.Mutex // guards all: the reading goroutine writes it while a test may print it
 	all   strings.Builder
+}
+
+// String returns every line logged so far.
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.all.String()
 }
 
 // start writes cfgYAML (with {{DIR}} replaced by a temp dir) and starts
@@ -90,7 +99,7 @@ func startFile(t *testing.T, dir, cfgFile string, extraArgs ...string) *proc {
 			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("syslogd log:\n%s", p.logs.all.String())
+			t.Logf("syslogd log:\n%s", p.logs.String())
 		}
 	})
 	deadline := time.After(20 * time.Second)
@@ -106,9 +115,9 @@ func startFile(t *testing.T, dir, cfgFile string, extraArgs ...string) *proc {
 				return p
 			}
 		case err := <-p.exited:
-			t.Fatalf("syslogd exited during start: %v\n%s", err, p.logs.all.String())
+			t.Fatalf("syslogd exited during start: %v\n%s", err, p.logs.String())
 		case <-deadline:
-			t.Fatalf("syslogd did not start\n%s", p.logs.all.String())
+			t.Fatalf("syslogd did not start\n%s", p.logs.String())
 		}
 	}
 }
@@ -117,7 +126,9 @@ func (p *proc) readLogs(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
+		p.logs.mu.Lock()
 		p.logs.all.WriteString(sc.Text() + "\n")
+		p.logs.mu.Unlock()
 		var m map[string]any
 		if json.Unmarshal(sc.Bytes(), &m) == nil {
 			select {
@@ -140,7 +151,7 @@ func (p *proc) waitLog(msg string) map[string]any {
 				return line
 			}
 		case <-deadline:
-			p.t.Fatalf("no %q log line\n%s", msg, p.logs.all.String())
+			p.t.Fatalf("no %q log line\n%s", msg, p.logs.String())
 		}
 	}
 }
@@ -228,7 +239,7 @@ func (p *proc) waitStats(what string, cond func(statsDoc) bool) statsDoc {
 			return s
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("timed out waiting for %s; last stats %+v\n%s", what, s, p.logs.all.String())
+			p.t.Fatalf("timed out waiting for %s; last stats %+v\n%s", what, s, p.logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -196,7 +196,7 @@ func TestNATSSpoolAcrossRestart(t *testing.T) {
 		}
 	}
 	p.stop()
-	if _, err := os.Stat(filepath.Join(p.dir, "spool", "bus.diskqueue.meta.dat")); err != nil {
+	if _, err := os.Stat(filepath.Join(p.dir, "spool", "bus", "position")); err != nil {
 		t.Fatalf("no spool left behind: %v", err)
 	}
 

@@ -20,7 +20,8 @@ const (
 	flagNoPRI         = 1 << iota
 	flagReceivedZero  // Received IsZero with offset 0: no time follows
 	flagTimestampZero // Timestamp IsZero with offset 0: no time follows
-	flagsKnown        = flagNoPRI | flagReceivedZero | flagTimestampZero
+	flagID            // an ID follows the fixed bytes
+	flagsKnown        = flagNoPRI | flagReceivedZero | flagTimestampZero | flagID
 )
 
 var (
@@ -32,10 +33,12 @@ var (
 // UnmarshalBinary reads it back. The encoding, version 1, is, in order:
 //
 //	version         byte, 1
-//	flags           byte: 1 NoPRI, 2 Received is zero, 4 Timestamp is zero
+//	flags           byte: 1 NoPRI, 2 Received is zero, 4 Timestamp is zero,
+//	                8 an ID follows
 //	Facility        byte
 //	Severity        byte
 //	Format          byte
+//	ID              uvarint, present when its flag is set (ID not 0)
 //	Received        time, absent when its flag is set
 //	Timestamp       time, absent when its flag is set
 //	Source          uvarint n, then the n bytes of netip.AddrPort.MarshalBinary
@@ -70,7 +73,13 @@ func (m *Message) AppendBinary(dst []byte) ([]byte, error) {
 	if isZeroUTC(m.Timestamp) {
 		flags |= flagTimestampZero
 	}
+	if m.ID != 0 {
+		flags |= flagID
+	}
 	b = append(b, binaryVersion, flags, byte(m.Facility), byte(m.Severity), byte(m.Format))
+	if m.ID != 0 {
+		b = binary.AppendUvarint(b, m.ID)
+	}
 	var err error
 	if flags&flagReceivedZero == 0 {
 		if b, err = appendTime(b, m.Received); err != nil {
@@ -152,6 +161,13 @@ func (m *Message) UnmarshalBinary(data []byte) error {
 	}
 	d := data[5:]
 	var err error
+	if flags&flagID != 0 {
+		id, n := binary.Uvarint(d)
+		if n <= 0 || id == 0 {
+			return fmt.Errorf("%w: ID", errCorrupt)
+		}
+		out.ID, d = id, d[n:]
+	}
 	if flags&flagReceivedZero == 0 {
 		if out.Received, d, err = readTime(d); err != nil {
 			return err
@@ -264,7 +280,7 @@ func (m *Message) sizeBound() int {
 		}
 	}
 	src := addrPortLen(m.Source)
-	return 5 + 2*20 + 1 + src + src>>7 + binary.MaxVarintLen64 + len(m.Raw) +
+	return 5 + binary.MaxVarintLen64 + 2*20 + 1 + src + src>>7 + binary.MaxVarintLen64 + len(m.Raw) +
 		(1+len(m.StructuredData)+1)*binary.MaxVarintLen64 + count + strs + strs>>7
 }
 

@@ -79,6 +79,13 @@ type Message struct {
 	Source   netip.AddrPort
 	Listener string
 
+	// ID identifies the message for de-duplication downstream (the NATS
+	// sink's Nats-Msg-Id): set once at reception from IDs, unique within a
+	// run and, coming from a random start, across runs and instances in
+	// all likelihood. It is kept in a disk buffer, so a message replayed
+	// after a restart has the ID it was first published with. 0: none.
+	ID uint64
+
 	// Receipt, when set by the source, is settled by every sink the
 	// message is routed to (see Receipt). It is not part of the message's
 	// content: it is not encoded and not kept in a disk buffer.

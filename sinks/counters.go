@@ -10,8 +10,6 @@ const (
 	ReasonQueueFull Reason = iota
 	ReasonSinkError
 	ReasonShutdownTimeout
-	// ReasonSpoolFull: a sink's spool (NATS) had no room left.
-	ReasonSpoolFull
 	// ReasonUnconfirmed: core NATS could not confirm that the server got
 	// the message (a flush failed); it may or may not have arrived.
 	ReasonUnconfirmed
@@ -21,18 +19,18 @@ const (
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"queue_full", "sink_error", "shutdown_timeout", "spool_full", "unconfirmed", "sink_down"}
+var reasonNames = [numReasons]string{"queue_full", "sink_error", "shutdown_timeout", "unconfirmed", "sink_down"}
 
 func (r Reason) String() string { return reasonNames[r] }
 
 // Reasons lists every drop reason, for exporting counters.
 func Reasons() []Reason {
-	return []Reason{ReasonQueueFull, ReasonSinkError, ReasonShutdownTimeout, ReasonSpoolFull, ReasonUnconfirmed, ReasonSinkDown}
+	return []Reason{ReasonQueueFull, ReasonSinkError, ReasonShutdownTimeout, ReasonUnconfirmed, ReasonSinkDown}
 }
 
 // Counters are one sink's numbers. They live outside the Runner so that a
 // reload replacing the runner keeps counting from where it was. While the
-// sink is idle, Enqueued = Written + DroppedTotal + queued + spooled.
+// sink is idle, Enqueued = Written + DroppedTotal + queued + buffered.
 type Counters struct {
 	Enqueued  atomic.Uint64 // messages handed to Enqueue
 	Written   atomic.Uint64 // messages acknowledged by the sink
@@ -43,10 +41,6 @@ type Counters struct {
 }
 
 func (c *Counters) drop(r Reason, n uint64) { c.dropped[r].Add(n) }
-
-// Drop counts n messages a sink itself dropped for reason r (a sink that
-// keeps messages past Write, such as the NATS sink with its spool).
-func (c *Counters) Drop(r Reason, n uint64) { c.drop(r, n) }
 
 // Dropped returns the messages dropped for reason r.
 func (c *Counters) Dropped(r Reason) uint64 { return c.dropped[r].Load() }

@@ -73,10 +73,15 @@ func (h *health) stalled(d time.Duration) bool {
 func (r *Runner) Down() bool { return r.h.down.Load() }
 
 func (r *Runner) markDown(reason string) {
-	if r.h.setDown(reason) {
-		r.log.Warn("sink down: messages that find its queue full are dropped as sink_down until it recovers",
-			"reason", reason, "queued", len(r.q))
+	if !r.h.setDown(reason) {
+		return
 	}
+	if r.spill != nil {
+		r.log.Warn("sink down: its messages go to the disk buffer until it recovers", "reason", reason, "queued", len(r.q))
+		return
+	}
+	r.log.Warn("sink down: messages that find its queue full are dropped as sink_down until it recovers",
+		"reason", reason, "queued", len(r.q))
 }
 
 func (r *Runner) markUp() {

@@ -16,6 +16,9 @@ import (
 // DefaultBackoffMax, are in backoff.go.
 const DefaultMaxAttempts = 5
 
+// dropLogEvery spaces the log lines about messages a sink dropped.
+const dropLogEvery = 10 * time.Second
+
 // RunnerConfig tunes one Runner: the configured Options, and knobs that
 // only tests turn. Zero values take the defaults (DefaultOptions and the
 // constants here), so that a test names only what it is about.
@@ -56,9 +59,6 @@ type Runner struct {
 	sink Sink
 	c    *Counters
 	log  *slog.Logger
-	// selfCounting: the sink is a Spooler and keeps Written and
-	// Connected itself.
-	selfCounting bool
 
 	q        chan *message.Message
 	h        *health
@@ -68,12 +68,20 @@ type Runner struct {
 	// replaying is set while the Runner writes a batch read from the
 	// buffer (Runner goroutine only).
 	replaying bool
+	// dropLogged is when a sink's own drops were last logged (Runner
+	// goroutine only): at most one line per dropLogEvery.
+	dropLogged time.Time
 	bufferErr atomic.Bool   // an append failure was logged
 	stopping  chan struct{} // closed by Stop: drain and exit
 	finished  chan struct{} // closed by the goroutine when it returns
 	watched   chan struct{} // closed by the watchdog when it returns
 	ctx       context.Context
 	abort     context.CancelFunc // cancels writes and blocked senders
+	// retry ends the waits between attempts (backoff, reconnecting): at
+	// the deadline, and with a disk buffer already at Stop, since the
+	// buffer keeps for the next run what a failing sink cannot take now.
+	retry     context.Context
+	stopRetry context.CancelFunc
 
 	// senders counts Enqueue calls in progress so Stop can wait for them
 	// and account for every message they hand over.
@@ -100,11 +108,9 @@ func NewRunner(cfg RunnerConfig, s Sink, c *Counters, log *slog.Logger) *Runner 
 		ctx:      ctx,
 		abort:    cancel,
 	}
+	r.retry, r.stopRetry = context.WithCancel(ctx)
 	_, hasConn := s.(Connecter)
-	_, r.selfCounting = s.(Spooler)
-	if !r.selfCounting {
-		c.Connected.Store(!hasConn)
-	}
+	c.Connected.Store(!hasConn)
 	if r.spill != nil && r.spill.Buffer.Len() > 0 {
 		r.spilling.Store(true) // left by an earlier run: replayed first
 	}
@@ -173,6 +179,9 @@ func (r *Runner) Enqueue(m *message.Message) {
 func (r *Runner) Stop(ctx context.Context) error {
 	r.stopOnce.Do(func() {
 		close(r.stopping)
+		if r.spill != nil {
+			r.stopRetry()
+		}
 		select {
 		case <-r.finished:
 		case <-ctx.Done():
@@ -214,7 +223,15 @@ func (r *Runner) Stop(ctx context.Context) error {
 func (r *Runner) run() {
 	defer close(r.finished)
 	if c, ok := r.sink.(Connecter); ok {
-		if !r.connect(c) {
+		err := c.Connect(r.ctx)
+		switch {
+		case err == nil:
+			r.setConnected(true)
+		case r.spill != nil && errors.Is(err, ErrNotConnected):
+			// Down from the start (the sink connects in the background):
+			// its messages go to the disk buffer, and the replay retries.
+			r.setConnected(false)
+		case !r.connect(c):
 			return
 		}
 	}
@@ -288,7 +305,8 @@ func (r *Runner) drain(batch []*message.Message) {
 }
 
 // write delivers one batch with retries. It returns when the batch is
-// written, dropped after MaxAttempts, or the runner is aborted.
+// settled — written, dropped, or moved to the disk buffer — or, for a batch
+// read from the buffer, when it could not be (then it stays there).
 func (r *Runner) write(batch []*message.Message) (settled bool) {
 	// The stall clock starts with each batch: a sink that was idle for an
 	// hour is not stalled the moment a burst fills its queue.
@@ -297,22 +315,17 @@ func (r *Runner) write(batch []*message.Message) (settled bool) {
 	for attempt := 1; ; attempt++ {
 		err := r.sink.Write(r.ctx, batch)
 		if err == nil {
-			if !r.selfCounting {
-				r.c.Written.Add(uint64(len(batch)))
-			}
+			r.c.Written.Add(uint64(len(batch)))
 			settle(batch, true)
 			r.setConnected(true)
 			r.h.progressed()
 			return true
 		}
-		if be, ok := errors.AsType[*BatchError](err); ok && !r.selfCounting {
-			if failed, ok := be.failed(len(batch)); ok {
-				r.c.Written.Add(uint64(len(batch) - len(failed)))
-				if len(failed) < len(batch) {
-					r.h.progressed()
-					settleExcept(batch, failed)
-				}
-				batch = retain(batch, failed)
+		if be, ok := errors.AsType[*BatchError](err); ok && be.check(len(batch)) {
+			batch = r.partial(batch, be)
+			if len(batch) == 0 {
+				r.setConnected(true)
+				return true
 			}
 		}
 		n := uint64(len(batch))
@@ -324,7 +337,10 @@ func (r *Runner) write(batch []*message.Message) (settled bool) {
 		notConnected := errors.Is(err, ErrNotConnected)
 		if notConnected {
 			r.setConnected(false)
-		} else if !r.selfCounting {
+			if r.spill != nil && !r.replaying && r.moveToBuffer(batch) {
+				return true
+			}
+		} else {
 			r.c.Connected.Store(false)
 		}
 		if !notConnected && attempt >= r.cfg.MaxAttempts {
@@ -334,7 +350,7 @@ func (r *Runner) write(batch []*message.Message) (settled bool) {
 			r.log.Warn("write failed, retrying", "error", err)
 		}
 		r.c.Retries.Add(1)
-		if !Sleep(r.ctx.Done(), backoff.Next()) {
+		if !Sleep(r.retry.Done(), backoff.Next()) {
 			r.lose(batch)
 			return false
 		}
@@ -345,6 +361,42 @@ func (r *Runner) write(batch []*message.Message) (settled bool) {
 			}
 		}
 	}
+}
+
+// partial settles what a BatchError says was written or dropped and
+// returns the messages to retry (in place in batch).
+func (r *Runner) partial(batch []*message.Message, be *BatchError) []*message.Message {
+	if len(be.Dropped) > 0 {
+		reason := be.Reason
+		if reason == 0 { // the zero Reason is queue_full, which no sink reports
+			reason = ReasonSinkError
+		}
+		r.c.drop(reason, uint64(len(be.Dropped)))
+		for _, i := range be.Dropped {
+			settle1(batch[i], false)
+		}
+		if now := time.Now(); now.Sub(r.dropLogged) >= dropLogEvery {
+			r.dropLogged = now
+			r.log.Error("sink dropped messages", "messages", len(be.Dropped), "reason", reason.String(), "error", be.Err)
+		}
+	}
+	written := len(batch) - len(be.Failed) - len(be.Dropped)
+	if written > 0 {
+		r.c.Written.Add(uint64(written))
+		r.h.progressed()
+		k, j := 0, 0
+		for i, m := range batch {
+			switch {
+			case k < len(be.Failed) && be.Failed[k] == i:
+				k++
+			case j < len(be.Dropped) && be.Dropped[j] == i:
+				j++
+			default:
+				settle1(m, true)
+			}
+		}
+	}
+	return retain(batch, be.Failed)
 }
 
 // giveUp settles a batch that failed MaxAttempts times. Without a disk
@@ -372,6 +424,37 @@ func (r *Runner) giveUp(batch []*message.Message, attempt int, err error) (settl
 	return true
 }
 
+// moveToBuffer moves the batch of a sink found not connected, and then
+// what is queued, to the disk buffer, where a crash does not lose them,
+// rather than keep them in memory until it is back. Senders append behind
+// them from the moment spilling is set. It does nothing, and reports false,
+// when the buffer already holds messages: those are newer than the batch
+// and the queue (senders overflowed into it), which are then written
+// first, once the sink is back, to keep the order.
+func (r *Runner) moveToBuffer(batch []*message.Message) bool {
+	r.spill.appendMu.Lock()
+	defer r.spill.appendMu.Unlock()
+	if r.spilling.Load() {
+		return false
+	}
+	r.spilling.Store(true)
+	for _, m := range batch {
+		r.bufferOrDrop(m)
+	}
+	for len(r.q) > 0 {
+		r.bufferOrDrop(<-r.q)
+	}
+	return true
+}
+
+// bufferOrDrop moves m to the disk buffer, or drops it as sink_down when
+// the buffer is full. The caller holds spill.appendMu.
+func (r *Runner) bufferOrDrop(m *message.Message) {
+	if !r.toBufferLocked(m) {
+		r.dropOne(m, ReasonSinkDown)
+	}
+}
+
 // dropOne drops m for reason: counted, and its receipt settled as lost.
 func (r *Runner) dropOne(m *message.Message, reason Reason) {
 	r.c.drop(reason, 1)
@@ -388,19 +471,6 @@ func settle(msgs []*message.Message, committed bool) {
 func settle1(m *message.Message, committed bool) {
 	if m.Receipt != nil {
 		m.Receipt.Settle(committed)
-	}
-}
-
-// settleExcept settles as committed the messages of batch whose index is
-// not in failed (ascending).
-func settleExcept(batch []*message.Message, failed []int) {
-	k := 0
-	for i, m := range batch {
-		if k < len(failed) && failed[k] == i {
-			k++
-			continue
-		}
-		settle1(m, true)
 	}
 }
 
@@ -427,19 +497,15 @@ func (r *Runner) connect(c Connecter) bool {
 		if d == r.cfg.BackoffMin {
 			r.log.Warn("connect failed, retrying", "error", err)
 		}
-		if !Sleep(r.ctx.Done(), d) {
+		if !Sleep(r.retry.Done(), d) {
 			return false
 		}
 	}
 }
 
-// setConnected records the connection state, unless the sink does (a
-// Spooler keeps what it cannot deliver, so it is never down for being
-// disconnected), and with it whether the sink is up.
+// setConnected records the connection state, and with it whether the sink
+// is up.
 func (r *Runner) setConnected(v bool) {
-	if r.selfCounting {
-		return
-	}
 	r.c.Connected.Store(v)
 	if v {
 		r.markUp()

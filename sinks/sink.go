@@ -40,42 +40,58 @@ type Reopener interface {
 	Reopen() error
 }
 
-// Spooler is implemented by sinks that keep what they cannot deliver yet
-// in a spool of their own (the NATS sink's disk spool). For such a sink
-// Write returning nil means the batch was taken over, published or
-// spooled, not that it was delivered; so the Runner leaves Written and
-// Connected to the sink, which updates the Counters it was given as
-// acknowledgements arrive and its connection comes and goes.
-type Spooler interface {
-	// Spooled returns the number of messages in the spool now. Safe for
-	// concurrent use.
-	Spooled() int64
-}
-
 // BatchError reports a Write that wrote part of its batch. Failed holds the
-// indexes of the messages that were not written, ascending; every other
-// message of the batch was. Err is why (and may wrap ErrNotConnected).
+// indexes of the messages that were not written and may be retried;
+// Dropped those that were not written and never will be (the destination
+// refused them for good, or cannot say whether it got them), which the
+// Runner counts as dropped with Reason (sink_error when zero). Both are
+// ascending and disjoint; every other message of the batch was written.
+// Err is why (and may wrap ErrNotConnected).
 type BatchError struct {
-	Failed []int
-	Err    error
+	Failed  []int
+	Dropped []int
+	Reason  Reason
+	Err     error
 }
 
 func (e *BatchError) Error() string {
-	return fmt.Sprintf("%d messages of the batch not written: %v", len(e.Failed), e.Err)
+	switch {
+	case len(e.Dropped) == 0:
+		return fmt.Sprintf("%d messages of the batch not written: %v", len(e.Failed), e.Err)
+	case len(e.Failed) == 0:
+		return fmt.Sprintf("%d messages of the batch dropped: %v", len(e.Dropped), e.Err)
+	}
+	return fmt.Sprintf("%d messages of the batch not written, %d dropped: %v", len(e.Failed), len(e.Dropped), e.Err)
 }
 
 func (e *BatchError) Unwrap() error { return e.Err }
 
-// failed returns e.Failed if it is usable for a batch of n: ascending,
-// without repeats, in range. A sink that breaks that promise has its whole
-// batch retried.
-func (e *BatchError) failed(n int) ([]int, bool) {
-	for k, i := range e.Failed {
-		if i < 0 || i >= n || k > 0 && i <= e.Failed[k-1] {
-			return nil, false
+// check reports whether e is usable for a batch of n: both lists
+// ascending, without repeats, in range, disjoint. A sink that breaks that
+// promise has its whole batch retried.
+func (e *BatchError) check(n int) bool {
+	ok := func(idx []int) bool {
+		for k, i := range idx {
+			if i < 0 || i >= n || k > 0 && i <= idx[k-1] {
+				return false
+			}
+		}
+		return true
+	}
+	if !ok(e.Failed) || !ok(e.Dropped) || e.Reason >= numReasons {
+		return false
+	}
+	for i, k := 0, 0; i < len(e.Failed) && k < len(e.Dropped); {
+		switch {
+		case e.Failed[i] == e.Dropped[k]:
+			return false
+		case e.Failed[i] < e.Dropped[k]:
+			i++
+		default:
+			k++
 		}
 	}
-	return e.Failed, true
+	return true
 }
 
 // ErrNotConnected is returned (wrapped) by Write when the destination is

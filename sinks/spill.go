@@ -33,7 +33,11 @@ type Buffer interface {
 type Spill struct {
 	Buffer Buffer
 	mu     sync.Mutex
-	enc    sync.Pool // *[]byte encoding buffers
+	// appendMu orders appends: a Runner moving its queue into the buffer
+	// holds it, so that senders append behind what was queued before
+	// them.
+	appendMu sync.Mutex
+	enc      sync.Pool // *[]byte encoding buffers
 }
 
 // maxPooledRecord caps the encoding buffers kept for reuse.
@@ -57,6 +61,13 @@ func (r *Runner) toBuffer(m *message.Message) bool {
 	if r.spill == nil {
 		return false
 	}
+	r.spill.appendMu.Lock()
+	defer r.spill.appendMu.Unlock()
+	return r.toBufferLocked(m)
+}
+
+// toBufferLocked is toBuffer for a caller holding spill.appendMu.
+func (r *Runner) toBufferLocked(m *message.Message) bool {
 	p, _ := r.spill.enc.Get().(*[]byte)
 	if p == nil {
 		p = new([]byte)

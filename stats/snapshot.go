@@ -55,12 +55,12 @@ type RouteStats struct {
 
 // SinkStats are per sink.
 type SinkStats struct {
-	Enqueued  uint64            `json:"enqueued"` // = written + dropped + queued + spooled + buffered, when idle
+	Enqueued  uint64            `json:"enqueued"` // = written + dropped + queued + buffered, when idle
 	Written   uint64            `json:"written"`
 	Failed    uint64            `json:"failed"`
 	Dropped   uint64            `json:"dropped"`
 	Queued    int               `json:"queued"`
-	Spooled   *int64            `json:"spooled,omitempty"`  // sinks with a spool (NATS) only
+	Spooled   *int64            `json:"spooled,omitempty"`  // NATS sinks only: the same as buffered, their disk buffer's old name
 	Buffered  *int64            `json:"buffered,omitempty"` // sinks with a disk buffer only
 	Reopens   *uint64           `json:"reopens,omitempty"`  // file sinks: SIGUSR1, and files found removed or renamed away
 	Connected bool              `json:"connected"`

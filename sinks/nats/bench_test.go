@@ -12,9 +12,9 @@ import (
 )
 
 // BenchmarkWrite publishes batches of 512 through the sink to an
-// in-process nats-server, until every message is confirmed (core: by the
-// flush; jetstream: acknowledged by a file-backed stream). One op is one
-// message. allocs/op counts the whole process, the embedded server
+// in-process nats-server; each Write returns once its batch is confirmed
+// (core: by the flush; jetstream: acknowledged by a file-backed stream).
+// One op is one message. allocs/op counts the whole process, the embedded server
 // included; BenchmarkBuild shows the sink's own share.
 func BenchmarkWrite(b *testing.B) {
 	for _, mode := range []Mode{Core, JetStream} {
@@ -30,7 +30,7 @@ func BenchmarkWrite(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close(ctx)
-			waitFor(b, "connection", 5*time.Second, s.ready.Load)
+			waitFor(b, "connection", 5*time.Second, s.nc.IsConnected)
 			batch := make([]*message.Message, 512)
 			for i := range batch {
 				batch[i] = msg(i, "web01")
@@ -43,12 +43,8 @@ func BenchmarkWrite(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			waitFor(b, "every message confirmed", time.Minute, func() bool { return cfg.Counters.Written.Load() == uint64(b.N) })
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
-			if d := cfg.Counters.DroppedTotal(); d != 0 || s.Spooled() != 0 {
-				b.Fatalf("dropped %d, spooled %d", d, s.Spooled())
-			}
 		})
 	}
 }
@@ -56,7 +52,7 @@ func BenchmarkWrite(b *testing.B) {
 // BenchmarkBuild is the sink's own work per message in JetStream mode:
 // subject, payload (JSON), headers and message ID, without the network.
 func BenchmarkBuild(b *testing.B) {
-	s := &Sink{b: newBuilder(subjectTemplate(b, "syslog.{facility}.{hostname}"), format.JSON, true)}
+	s := &Sink{b: newBuilder(subjectTemplate(b, "syslog.{facility}.{hostname}"), format.JSON, true, "bus")}
 	batch := make([]*message.Message, 512)
 	for i := range batch {
 		batch[i] = msg(i, "web01")

@@ -1,9 +1,9 @@
 package nats
 
 import (
-	"crypto/rand"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	natsgo "github.com/nats-io/nats.go"
 
@@ -34,15 +34,15 @@ type builder struct {
 	subject  *template.Template
 	format   format.Format
 	withID   bool   // set Nats-Msg-Id (JetStream)
-	idPrefix string // random per sink instance: IDs never repeat across runs
-	seq      uint64
+	idPrefix string // the sink's name and "-": two sinks into one stream do not collide
 	scratch  []byte
 	strings  interner
 }
 
-func newBuilder(subject *template.Template, f format.Format, withID bool) *builder {
-	return &builder{subject: subject, format: f, withID: withID, idPrefix: rand.Text()[:13] + "-",
-		strings: interner{m: make(map[string]string)}}
+func newBuilder(subject *template.Template, f format.Format, withID bool, name string) *builder {
+	b := &builder{subject: subject, format: f, withID: withID, strings: interner{m: make(map[string]string)}}
+	b.idPrefix = strings.Clone(b.value(name)) + "-"
+	return b
 }
 
 // appendPayload appends m's payload: the line format without its newline
@@ -75,9 +75,12 @@ func (b *builder) build(dst *natsgo.Msg, m *message.Message, data []byte, h nats
 	h[HeaderAppName] = vals[3:4:4]
 	h[HeaderSource] = vals[4:5:5]
 	h[HeaderListener] = vals[5:6:6]
-	if b.withID {
-		b.seq++
-		vals[n] = b.idPrefix + strconv.FormatUint(b.seq, 10)
+	if b.withID && m.ID != 0 {
+		// The message's own ID, kept with it in the disk buffer: the same
+		// for every retry and replay. A message without one (none comes
+		// from a listener) is published without, and not de-duplicated.
+		b.scratch = strconv.AppendUint(append(b.scratch[:0], b.idPrefix...), m.ID, 36)
+		vals[n] = string(b.scratch)
 		h[HeaderMsgID] = vals[n : n+1 : n+1]
 	}
 	*dst = natsgo.Msg{Subject: subject, Header: h, Data: data}

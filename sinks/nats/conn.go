@@ -53,8 +53,8 @@ func (s *Sink) options() ([]natsgo.Option, error) {
 	}
 	if cfg.Mode == JetStream {
 		// Publishing while disconnected fails at once and the message
-		// goes to the spool, rather than into a memory buffer that a
-		// crash would lose.
+		// goes to the disk buffer, rather than into a memory buffer that
+		// a crash would lose.
 		opts = append(opts, natsgo.ReconnectBufSize(-1))
 	}
 	// Options.Check has made sure that at most one way is configured.
@@ -121,17 +121,17 @@ func (s *Sink) onConnect(nc *natsgo.Conn) {
 	s.gen.Add(1)
 	s.c.Connected.Store(true)
 	s.log.Info("connected to NATS", "url", nc.ConnectedUrlRedacted())
-	s.signal(s.connCh)
 }
 
 // onDisconnect runs when the connection is lost. nats.go fails every
-// unacknowledged JetStream publish at this point, and they go to the spool.
+// unacknowledged JetStream publish at this point; Write reports them not
+// connected and the Runner keeps them in the disk buffer. Connected is
+// kept here too (the Runner learns of it only at the next Write), so
+// /stats shows an outage while no message is flowing.
 func (s *Sink) onDisconnect(_ *natsgo.Conn, err error) {
 	if s.closing.Load() {
 		return
 	}
-	s.ready.Store(false)
 	s.c.Connected.Store(false)
-	s.log.Warn("disconnected from NATS; spooling until it is back", "error", err)
-	s.signal(s.connCh)
+	s.log.Warn("disconnected from NATS; buffering on disk until it is back", "error", err)
 }

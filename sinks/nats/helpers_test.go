@@ -19,6 +19,7 @@ import (
 
 	"syslogd/message"
 	"syslogd/sinks"
+	"syslogd/sinks/buffer"
 	"syslogd/sinks/format"
 	"syslogd/sinks/template"
 )
@@ -173,11 +174,25 @@ func (w tWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// runner wraps s in a Runner, stopped at cleanup.
+// runner wraps s in a Runner with the disk buffer its options name, as
+// the daemon does; both are stopped at cleanup.
 func runner(t testing.TB, s *Sink, c *sinks.Counters) *sinks.Runner {
-	r := sinks.NewRunner(sinks.RunnerConfig{Name: "bus", BackoffMin: 10 * time.Millisecond}, s, c, testLogger(t))
-	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	t.Helper()
+	b := openSpool(t, s.cfg)
+	r := sinks.NewRunner(sinks.RunnerConfig{Name: "bus", BackoffMin: 10 * time.Millisecond, Spill: sinks.NewSpill(b)}, s, c, testLogger(t))
+	t.Cleanup(func() { _ = r.Stop(context.Background()); _ = b.Close() })
 	return r
+}
+
+// openSpool opens the disk buffer cfg's spool_dir and spool_max_bytes name.
+func openSpool(t testing.TB, cfg Config) *buffer.Buffer {
+	t.Helper()
+	o := cfg.Spool(cfg.Name)
+	b, err := buffer.Open(o.Dir, o.MaxBytes, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // msg is a parsed RFC 5424 message whose text and raw frame carry seq.
@@ -190,6 +205,7 @@ func msg(seq int, host string) *message.Message {
 		Hostname: host, AppName: "app", ProcID: "42", MsgID: "ID7",
 		Text: text, Raw: []byte("<158>1 2025-03-01T11:59:59.5Z " + host + " app 42 ID7 - " + text),
 		Format: message.RFC5424, Source: netip.MustParseAddrPort("192.0.2.7:5514"), Listener: "tcp",
+		ID: uint64(seq) + 1,
 	}
 }
 

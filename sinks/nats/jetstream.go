@@ -1,12 +1,10 @@
 package nats
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -16,172 +14,93 @@ import (
 	"syslogd/sinks"
 )
 
-// maxRejects is how often the server may reject one message (an API
-// error other than unavailability, such as a payload over the stream's
-// max_msg_size) before it is dropped as sink_error: such a message would
-// otherwise circle through the spool forever.
-const maxRejects = 5
-
-// inflight holds every published message JetStream has not acknowledged
-// yet. It is the ground truth for Close: what is still here when the
-// deadline passes goes to the spool, so nothing depends on nats.go calling
-// back in time.
-type inflight struct {
-	mu      sync.Mutex
-	m       map[*natsgo.Msg]flight
-	seq     uint64
-	closed  bool          // Close has taken over; callbacks do nothing
-	waiting chan struct{} // closed when m empties while Close waits
-	rec     []byte        // spool scratch for callbacks, under mu
-}
-
-type flight struct {
-	seq uint64 // publish order, to spool leftovers in order
-	attempt
-}
-
-func (f *inflight) add(m *natsgo.Msg, a attempt) {
-	f.mu.Lock()
-	f.seq++
-	f.m[m] = flight{seq: f.seq, attempt: a}
-	f.mu.Unlock()
-}
-
-// takeLocked removes m and reports what was known about it; false when it
-// is not (or no longer) in flight. f.mu must be held.
-func (f *inflight) takeLocked(m *natsgo.Msg) (flight, bool) {
-	fl, ok := f.m[m]
-	if !ok || f.closed {
-		return fl, false
+// writeJetStream publishes the batch, max_pending messages at a time, and
+// waits for each window's acknowledgements (nats.go fails a publish not
+// acknowledged within the ack timeout; the timer here only guards that
+// promise). A message is failed (retried by the Runner, under the same
+// Nats-Msg-Id) when it was not acknowledged, and dropped when JetStream
+// refused it for good.
+func (s *Sink) writeJetStream(ctx context.Context, batch []*message.Message) error {
+	if s.cfg.Stream != nil && (s.noStream || s.streamGen != s.gen.Load()) {
+		// A new connection, perhaps to a server that lost a memory
+		// stream, or no stream last time: make sure it is there.
+		s.streamGen = s.gen.Load()
+		s.ensureStream(ctx)
 	}
-	delete(f.m, m)
-	if len(f.m) == 0 && f.waiting != nil {
-		close(f.waiting)
-		f.waiting = nil
-	}
-	return fl, true
-}
-
-// drain waits until nothing is in flight or ctx is done, then hands what
-// is left, in publish order, to spool, and makes later callbacks no-ops.
-// It returns how many were left.
-func (f *inflight) drain(ctx context.Context, spool func(*natsgo.Msg, attempt, *[]byte)) int {
-	f.mu.Lock()
-	if len(f.m) > 0 {
-		f.waiting = make(chan struct{})
-		w := f.waiting
-		f.mu.Unlock()
-		select {
-		case <-w:
-		case <-ctx.Done():
+	msgs := s.buildJetStream(batch)
+	defer clear(msgs)
+	st := s.outcomes(len(msgs))
+	var first error
+	fail := func(i int, err error) {
+		if first == nil {
+			first = err
 		}
-		f.mu.Lock()
-	}
-	defer f.mu.Unlock()
-	f.closed = true
-	type left struct {
-		m *natsgo.Msg
-		flight
-	}
-	rest := make([]left, 0, len(f.m))
-	for m, fl := range f.m {
-		rest = append(rest, left{m, fl})
-	}
-	slices.SortFunc(rest, func(a, b left) int { return cmp.Compare(a.seq, b.seq) })
-	for _, l := range rest {
-		spool(l.m, l.attempt, &f.rec)
-	}
-	clear(f.m)
-	return len(rest)
-}
-
-// publish sends m asynchronously; its outcome arrives in onAck or onErr.
-// When max_pending publishes are outstanding it waits for a free slot, at
-// most the ack timeout: acknowledgements that slow mean the message is
-// better off in the spool. An error means m is still the caller's to
-// spool; nil means it is sent, or a callback has taken it over.
-func (s *Sink) publish(ctx context.Context, m *natsgo.Msg, a attempt) error {
-	s.flight.add(m, a)
-	var deadline time.Time
-	for {
-		_, err := s.js.PublishMsgAsync(m)
-		if err == nil {
-			return nil
+		if permanent(err) {
+			s.refused(msgs[i], err)
+			st[i] = dropped
+			return
 		}
-		if errors.Is(err, jetstream.ErrTooManyStalledMsgs) && ctx.Err() == nil && s.nc.IsConnected() {
-			if deadline.IsZero() {
-				deadline = time.Now().Add(s.cfg.AckTimeout)
+		st[i] = failed
+	}
+	defer clear(s.futs)
+publish:
+	for start := 0; start < len(msgs); start += s.cfg.MaxPending {
+		end := min(start+s.cfg.MaxPending, len(msgs))
+		s.futs = s.futs[:0]
+		for i := start; i < end; i++ {
+			f, err := s.js.PublishMsgAsync(msgs[i])
+			if err != nil {
+				fail(i, err)
 			}
-			if time.Now().Before(deadline) {
-				continue // registerPAF waited 200 ms for a slot
+			s.futs = append(s.futs, f) // nil when the publish failed
+		}
+		guard := time.NewTimer(s.cfg.AckTimeout + time.Second)
+		for k, f := range s.futs {
+			if f == nil {
+				continue
+			}
+			select {
+			case ack := <-f.Ok():
+				st[start+k] = written
+				if ack.Duplicate {
+					s.dups.Add(1)
+				}
+			case err := <-f.Err():
+				fail(start+k, err)
+			case <-guard.C:
+				// nats.go did not time these out: leave them failed.
+				if first == nil {
+					first = jetstream.ErrAsyncPublishTimeout
+				}
+				break publish
+			case <-ctx.Done():
+				guard.Stop()
+				if first == nil {
+					first = ctx.Err()
+				}
+				break publish
 			}
 		}
-		s.flight.mu.Lock()
-		_, ours := s.flight.takeLocked(m)
-		s.flight.mu.Unlock()
-		if !ours {
-			// A callback got there first (the connection dropped
-			// between registering and sending, and nats.go failed
-			// every pending publish): it has spooled m already.
-			return nil
-		}
-		return err
+		guard.Stop()
 	}
-}
-
-// onAck is nats.go's acknowledgement callback (a Duplicate ack means an
-// earlier copy was stored: the message is in the stream once).
-func (s *Sink) onAck(_ jetstream.JetStream, m *natsgo.Msg, ack *jetstream.PubAck) {
-	s.flight.mu.Lock()
-	fl, ok := s.flight.takeLocked(m)
-	s.flight.mu.Unlock()
-	if !ok {
-		return
-	}
-	s.c.Written.Add(1)
-	if ack.Duplicate {
-		s.dups.Add(1)
-	}
-	if fl.fails > 0 {
+	if first == nil {
+		s.noStream = false
 		s.warns.reset()
+		return nil
 	}
-	s.signal(s.result)
-}
-
-// onErr is nats.go's callback for a publish that failed: no stream, no
-// acknowledgement in time, connection lost, or rejected by the server.
-// The message goes to the spool (under the in-flight lock, so Close
-// cannot close the spool meanwhile) unless the server keeps rejecting it.
-func (s *Sink) onErr(_ jetstream.JetStream, m *natsgo.Msg, err error) {
-	s.flight.mu.Lock()
-	defer s.flight.mu.Unlock()
-	fl, ok := s.flight.takeLocked(m)
-	if !ok {
-		return
-	}
-	rejected := isRejection(err)
-	a := fl.attempt.failed(rejected)
-	s.failedAttempt(err)
-	if a.rejects >= maxRejects {
-		s.c.Drop(sinks.ReasonSinkError, 1)
-		s.warns.do(&s.warns.bad, func() {
-			s.log.Error("JetStream keeps rejecting a message, dropping it", "subject", m.Subject, "error", err)
+	if errors.Is(first, jetstream.ErrNoStreamResponse) {
+		s.noStream = true
+		s.warns.do(&s.warns.noStream, func() {
+			s.log.Error("no JetStream stream takes the sink's subjects; messages wait in the disk buffer until one does",
+				"subjects", s.streamSubjects())
 		})
-		return
 	}
-	s.toSpool(m, a, &s.flight.rec)
+	return s.result(st, sinks.ReasonSinkError, first)
 }
 
-// isRejection reports whether the server refused the message itself, as
-// opposed to being unreachable or unavailable (5xx).
-func isRejection(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.Code < 500
-}
-
-// buildJetStream turns a batch into NATS messages with fresh headers and
-// IDs. Payloads share one allocation per batch: JetStream keeps each
-// message until it is acknowledged, so nothing here may be reused.
+// buildJetStream turns a batch into NATS messages with fresh headers.
+// Payloads share one allocation per batch: nats.go keeps each message
+// until it is acknowledged, so nothing here may be reused.
 func (s *Sink) buildJetStream(batch []*message.Message) []*natsgo.Msg {
 	s.payload = s.payload[:0]
 	s.ends = s.ends[:0]
@@ -205,7 +124,8 @@ func (s *Sink) buildJetStream(batch []*message.Message) []*natsgo.Msg {
 }
 
 // ensureStream creates the configured stream unless it exists. Failure is
-// logged; publishing goes on, and the spool keeps what finds no stream.
+// logged; publishing goes on, and the disk buffer keeps what finds no
+// stream.
 func (s *Sink) ensureStream(ctx context.Context) {
 	cfg := s.cfg.Stream
 	sc := jetstream.StreamConfig{

@@ -3,34 +3,28 @@
 // in one of the line formats as payload and its routing fields as headers.
 // It is the only package that imports nats.go.
 //
-// Two modes:
+// The sink has no queue, retry loop or spool of its own: the Runner gives
+// it batches, and Write returns once the batch is settled, reporting per
+// message what was written (sinks.BatchError). Two modes:
 //
-//   - jetstream (the default): every message gets a Nats-Msg-Id when it
-//     enters the sink, is published asynchronously (at most max_pending
-//     unacknowledged at a time) and is retried until JetStream acknowledges
-//     it. The ID never changes, so a retry after a lost acknowledgement is
-//     dropped by the server's de-duplication. Delivery is at-least-once
-//     from the moment a message is in the Runner's queue or the spool, and
-//     exactly-once in the stream within its duplicate window.
-//   - core: messages are published into the connection (with nats.go's
-//     reconnect buffer) and each batch is confirmed with a flush, a PING
-//     the server answers once it has processed everything before it. Core
-//     NATS has no acknowledgements and no de-duplication, so a batch whose
-//     flush fails is not sent again: it is counted as dropped with reason
-//     "unconfirmed". Core NATS is at-most-once across a server restart.
+//   - jetstream (the default): the batch is published asynchronously (at
+//     most max_pending unacknowledged at a time) and Write waits for every
+//     acknowledgement, at most the ack timeout. A message counts as
+//     written when JetStream acknowledged it. Each carries a Nats-Msg-Id
+//     made of the sink's name and the message's ID (Message.ID, kept in
+//     the disk buffer), so a retry after a lost acknowledgement, even by
+//     the next run of the daemon, is dropped by the stream's
+//     de-duplication.
+//   - core: the batch is published into the connection and confirmed with
+//     one flush, a PING the server answers once it has processed
+//     everything before it. Core NATS has no acknowledgements and no
+//     de-duplication, so a batch whose flush fails is not sent again: it is
+//     reported dropped with reason "unconfirmed".
 //
-// When NATS is unreachable, or JetStream does not acknowledge in time, the
-// messages go to a bounded spool on disk (see spool) and are replayed in
-// order once NATS is back — by the next run of the daemon if need be. While
-// the spool holds anything, new messages queue up behind it, so Write stays
-// cheap when NATS is away and the Runner's drain at shutdown moves what is
-// queued into the spool instead of dropping it.
-//
-// The sink counts for itself (see sinks.Spooler): Written when JetStream
-// acknowledges (core: when the flush confirms), Failed per failed publish
-// attempt, Retries per message published again after a failure, drops with
-// reasons spool_full, unconfirmed and sink_error, and Connected as nats.go
-// reports the connection.
+// The sink is always buffered: its spool_dir and spool_max_bytes are its
+// Runner's disk buffer (see Options.Spool), so what NATS cannot take while
+// it is unreachable or not acknowledging waits on disk and is replayed in
+// order, and leaves the buffer only once acknowledged.
 package nats
 
 import (
@@ -38,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -52,7 +47,7 @@ import (
 var errClosed = errors.New("nats sink is closed")
 
 // Sink publishes to NATS. The Runner calls Connect, Write and Close from
-// one goroutine; Spooled may be called from any goroutine.
+// one goroutine.
 type Sink struct {
 	cfg     Config
 	subject *template.Template
@@ -62,37 +57,32 @@ type Sink struct {
 	opts    []natsgo.Option
 	warns   warnOnce
 
-	// Set by Connect (spool also read by Spooled).
-	spool    atomic.Pointer[spool]
-	nc       *natsgo.Conn
-	js       jetstream.JetStream
-	stopPump context.CancelFunc
-	pumpDone chan struct{}
-	closed   bool
+	// Set by Connect.
+	nc     *natsgo.Conn
+	js     jetstream.JetStream
+	closed bool
 
 	closing atomic.Bool
 	gen     atomic.Uint64 // connections made so far
-	ready   atomic.Bool   // the pump has seen the current connection (and ensured the stream)
-	holding atomic.Bool   // the pump holds a record taken from the spool
-	connCh  chan struct{} // wakes the pump when the connection changes
-	flight  inflight      // unacknowledged JetStream publishes
-	fails   atomic.Uint64 // failed attempts, for the pump's backoff
 	dups    atomic.Uint64 // acknowledgements of copies the stream already had
-	result  chan struct{} // an acknowledgement or failure arrived
 
-	// Write's buffers (Runner goroutine only).
-	payload []byte
-	ends    []int
-	msgs    []*natsgo.Msg
-	msg     natsgo.Msg    // reused in core mode
-	hdr     natsgo.Header // reused in core mode
-	vals    []string
-	rec     []byte
+	// Write's state and buffers (Runner goroutine only).
+	streamGen uint64 // the connection the stream was last ensured on
+	noStream  bool   // the last publish found no stream
+	payload   []byte
+	ends      []int
+	msgs      []*natsgo.Msg
+	futs      []jetstream.PubAckFuture
+	state     []outcome
+	failed    []int
+	dropped   []int
+	msg       natsgo.Msg    // reused in core mode
+	hdr       natsgo.Header // reused in core mode
+	vals      []string
 }
 
 // New checks cfg, loads credentials and certificates, and returns a sink.
-// Nothing is opened before Connect: a reload starts the new sink while the
-// old one still holds the spool.
+// Nothing is opened before Connect.
 func New(cfg Config, log *slog.Logger) (*Sink, error) {
 	if errs := cfg.Check(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -113,13 +103,10 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 	s := &Sink{
 		cfg: cfg, log: log, c: cfg.Counters,
 		subject: subject,
-		b:       newBuilder(subject, cfg.Format, cfg.Mode == JetStream),
-		connCh:  make(chan struct{}, 1),
-		result:  make(chan struct{}, 1),
+		b:       newBuilder(subject, cfg.Format, cfg.Mode == JetStream, cfg.Name),
 		hdr:     make(natsgo.Header, headerValues),
 		vals:    make([]string, headerValues),
 	}
-	s.flight.m = make(map[*natsgo.Msg]flight)
 	opts, err := s.options()
 	if err != nil {
 		return nil, err
@@ -128,52 +115,46 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 	return s, nil
 }
 
-// Connect locks and opens the spool, then connects to NATS. The connection
-// is made in the background when no server answers (nats.go keeps
-// retrying), so Connect fails only when the spool cannot be opened — for
-// example while the sink this one replaces still holds it; the Runner
-// retries.
+// Connect starts the connection to NATS. It is made in the background when
+// no server answers (nats.go keeps retrying): Connect then reports the sink
+// not connected (sinks.ErrNotConnected), the Runner keeps its messages in
+// the disk buffer, and later calls report whether nats.go has connected.
 func (s *Sink) Connect(context.Context) error {
 	if s.nc != nil {
-		return nil
+		// The Runner calls again after Write found no connection: it is
+		// back when nats.go has reconnected.
+		if s.nc.IsConnected() {
+			return nil
+		}
+		return fmt.Errorf("nats: %w", sinks.ErrNotConnected)
 	}
 	if s.closed {
 		return errClosed
 	}
-	sp, err := openSpool(s.cfg.SpoolDir, s.cfg.Name, s.cfg.SpoolMaxBytes, s.log)
-	if err != nil {
-		return err
-	}
 	nc, err := natsgo.Connect(strings.Join(s.cfg.URL, ","), s.opts...)
 	if err != nil {
-		return errors.Join(fmt.Errorf("nats: %w", err), sp.close())
+		return fmt.Errorf("nats: %w", err)
 	}
 	if s.cfg.Mode == JetStream {
 		s.js, err = jetstream.New(nc,
 			jetstream.WithPublishAsyncMaxPending(s.cfg.MaxPending),
-			jetstream.WithPublishAsyncTimeout(s.cfg.AckTimeout),
-			jetstream.WithPublishAsyncAckHandler(s.onAck),
-			jetstream.WithPublishAsyncErrHandler(s.onErr))
+			jetstream.WithPublishAsyncTimeout(s.cfg.AckTimeout))
 		if err != nil {
 			nc.Close()
-			return errors.Join(fmt.Errorf("nats: jetstream: %w", err), sp.close())
+			return fmt.Errorf("nats: jetstream: %w", err)
 		}
 	}
 	s.nc = nc
-	s.spool.Store(sp)
-	if n := sp.len(); n > 0 {
-		s.log.Info("spool holds messages from before; replaying them once NATS is reachable", "messages", n)
+	if !nc.IsConnected() {
+		return fmt.Errorf("nats: %w", sinks.ErrNotConnected) // connecting in the background
 	}
-	pctx, cancel := context.WithCancel(context.Background())
-	s.stopPump, s.pumpDone = cancel, make(chan struct{})
-	go s.pump(pctx)
 	return nil
 }
 
-// Write publishes the batch, or spools it when NATS is unreachable or the
-// spool already holds messages (which must go first). It returns an error
-// only when ctx is done or the sink is closed; messages that can neither
-// be published nor spooled are counted as dropped.
+// Write publishes the batch and returns once every message of it is
+// settled: nil when all were written, a *sinks.BatchError naming those that
+// were not (to retry) and those dropped, wrapping sinks.ErrNotConnected
+// when the connection is down.
 func (s *Sink) Write(ctx context.Context, batch []*message.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -181,49 +162,60 @@ func (s *Sink) Write(ctx context.Context, batch []*message.Message) error {
 	if s.closed {
 		return errClosed
 	}
-	if s.nc == nil {
+	if s.nc == nil || !s.nc.IsConnected() {
 		return fmt.Errorf("nats: %w", sinks.ErrNotConnected)
 	}
-	direct := s.ready.Load() && s.nc.IsConnected() && s.spool.Load().len() == 0 && !s.holding.Load()
 	if s.cfg.Mode == Core {
-		s.writeCore(batch, direct)
+		return s.writeCore(batch)
+	}
+	return s.writeJetStream(ctx, batch)
+}
+
+// outcome is what became of one message of a batch in Write.
+type outcome uint8
+
+const (
+	pending outcome = iota // not settled: failed, if Write returns so
+	written
+	failed
+	dropped
+)
+
+// outcomes returns s.state reset for a batch of n.
+func (s *Sink) outcomes(n int) []outcome {
+	s.state = slices.Grow(s.state[:0], n)[:n]
+	clear(s.state)
+	return s.state
+}
+
+// result turns the outcomes of a Write into its error: nil when every
+// message was written, otherwise a BatchError whose lists are s.failed and
+// s.dropped (the Runner is done with it before the next Write). A message
+// still pending failed. Dropped ones are dropped for reason.
+func (s *Sink) result(st []outcome, reason sinks.Reason, err error) error {
+	s.failed, s.dropped = s.failed[:0], s.dropped[:0]
+	for i, o := range st {
+		switch o {
+		case pending, failed:
+			s.failed = append(s.failed, i)
+		case dropped:
+			s.dropped = append(s.dropped, i)
+		}
+	}
+	if len(s.failed) == 0 && len(s.dropped) == 0 {
 		return nil
 	}
-	msgs := s.buildJetStream(batch)
-	for _, m := range msgs {
-		if direct {
-			err := s.publish(ctx, m, attempt{})
-			if err == nil || s.dropPermanent(err, m) {
-				continue
-			}
-			direct = false // this one and the rest go behind it, in order
-			s.failedAttempt(err)
-			s.toSpool(m, attempt{}.failed(false), &s.rec)
-			continue
-		}
-		s.toSpool(m, attempt{}, &s.rec)
+	if !s.nc.IsConnected() {
+		err = fmt.Errorf("nats: %w: %w", sinks.ErrNotConnected, err)
+	} else {
+		err = fmt.Errorf("nats: %w", err)
 	}
-	clear(msgs)
-	return nil
+	return &sinks.BatchError{Failed: s.failed, Dropped: s.dropped, Reason: reason, Err: err}
 }
 
-// Spooled returns the number of messages in the spool now.
-func (s *Sink) Spooled() int64 {
-	sp := s.spool.Load()
-	if sp == nil {
-		return 0
-	}
-	if s.holding.Load() {
-		return sp.len() + 1
-	}
-	return sp.len()
-}
-
-// Close stops the replay, waits (until ctx is done) for outstanding
-// acknowledgements, spools every message still unacknowledged, closes the
-// connection and syncs the spool. Whatever the spool holds is sent by the
-// next run.
-func (s *Sink) Close(ctx context.Context) error {
+// Close closes the connection. Nothing is in flight: Write waited for
+// every acknowledgement.
+func (s *Sink) Close(context.Context) error {
 	if s.closed {
 		return nil
 	}
@@ -232,27 +224,56 @@ func (s *Sink) Close(ctx context.Context) error {
 		return nil
 	}
 	s.closing.Store(true)
-	s.stopPump()
-	<-s.pumpDone
-	if s.cfg.Mode == JetStream {
-		left := s.flight.drain(ctx, s.toSpool)
-		if left > 0 {
-			s.log.Warn("spooled messages still unacknowledged at close", "messages", left)
-		}
-	}
 	s.nc.Close()
-	sp := s.spool.Load()
-	if n := sp.len(); n > 0 {
-		s.log.Info("spool keeps messages for the next run", "messages", n, "dir", s.cfg.SpoolDir)
-	}
-	if err := sp.close(); err != nil {
-		return fmt.Errorf("close spool: %w", err)
+	if n := s.dups.Load(); n > 0 {
+		s.log.Info("JetStream de-duplicated messages sent again after a lost acknowledgement", "messages", n)
 	}
 	return nil
+}
+
+// permanent reports whether err means that no retry of the message can
+// succeed: a payload over the server's max_payload, say, or a message the
+// stream refuses (an API error below 500, such as exceeding its
+// max_msg_size), as opposed to NATS being unreachable or unavailable.
+func permanent(err error) bool {
+	if errors.Is(err, natsgo.ErrMaxPayload) || errors.Is(err, natsgo.ErrBadSubject) ||
+		errors.Is(err, natsgo.ErrHeadersNotSupported) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.Code < 500
+}
+
+// refused logs, once per sink, that NATS refuses a message; the Runner
+// counts it dropped as sink_error.
+func (s *Sink) refused(m *natsgo.Msg, err error) {
+	s.warns.do(&s.warns.bad, func() {
+		s.log.Error("NATS refuses a message, dropping it", "subject", m.Subject, "bytes", len(m.Data), "error", err)
+	})
+}
+
+// warnOnce keeps log lines about per-message conditions to one per
+// episode; a delivery ends the episodes of the transient ones.
+type warnOnce struct {
+	noStream, unconfirmed atomic.Bool // transient
+	bad                   atomic.Bool // once per sink
+}
+
+func (w *warnOnce) do(flag *atomic.Bool, f func()) {
+	if !flag.Load() && flag.CompareAndSwap(false, true) {
+		f()
+	}
+}
+
+func (w *warnOnce) reset() {
+	for _, f := range []*atomic.Bool{&w.noStream, &w.unconfirmed} {
+		if f.Load() {
+			f.Store(false)
+		}
+	}
 }
 
 var (
 	_ sinks.Sink      = (*Sink)(nil)
 	_ sinks.Connecter = (*Sink)(nil)
-	_ sinks.Spooler   = (*Sink)(nil)
 )

@@ -3,6 +3,7 @@ package nats
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,7 +39,8 @@ type Options struct {
 	CAFile   string `yaml:"ca_file,file" mapstructure:"ca_file"`
 	CertFile string `yaml:"cert_file,file" mapstructure:"cert_file"`
 	KeyFile  string `yaml:"key_file,file" mapstructure:"key_file"`
-	// SpoolDir holds the spool; SpoolMaxBytes bounds it.
+	// SpoolDir holds the sink's disk buffer (see Spool); SpoolMaxBytes
+	// bounds it.
 	SpoolDir      string `yaml:"spool_dir" mapstructure:"spool_dir"`
 	SpoolMaxBytes int64  `yaml:"spool_max_bytes" mapstructure:"spool_max_bytes"`
 	// MaxPending bounds unacknowledged JetStream publishes.
@@ -265,9 +267,12 @@ func (s *Storage) UnmarshalText(b []byte) error { return sinks.UnmarshalName(s, 
 
 func (s Storage) String() string { return sinks.NameOf(s, storageNames) }
 
-// Spools says that the sink buffers on disk itself (spool_dir), so the
-// Runner's disk buffer is not for it.
-func (*Options) Spools() {}
+// Spool returns the sink's disk buffer: it is always buffered, in the
+// directory NAME under spool_dir (so sinks can share a spool_dir), bounded
+// by spool_max_bytes. The configuration refuses a buffer block for it.
+func (o *Options) Spool(name string) sinks.BufferOptions {
+	return sinks.BufferOptions{Dir: filepath.Join(o.SpoolDir, name), MaxBytes: o.SpoolMaxBytes}
+}
 
 // LineFormat returns the payload format.
 func (o *Options) LineFormat() format.Format { return o.Format }

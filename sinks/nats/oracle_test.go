@@ -88,8 +88,8 @@ func TestOracleJetStream(t *testing.T) {
 	if err := r.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if w := c.Written.Load(); w != uint64(n) || s.Spooled() != 0 {
-		t.Errorf("written %d, spooled %d after stop; want %d, 0 (each message counted once)", w, s.Spooled(), n)
+	if w := c.Written.Load(); w != uint64(n) || r.Buffered() != 0 {
+		t.Errorf("written %d, spooled %d after stop; want %d, 0 (each message counted once)", w, r.Buffered(), n)
 	}
 	got := readStream(t, js, "SYSLOG")
 	checkSequence(t, got, n)
@@ -143,7 +143,7 @@ func TestOracleCore(t *testing.T) {
 	produceWithRestarts(t, ns, r, c, n)
 	unconfirmed := func() uint64 { return c.Dropped(sinks.ReasonUnconfirmed) }
 	waitFor(t, "every message confirmed or reported", 90*time.Second, func() bool {
-		return c.Written.Load()+unconfirmed() == uint64(n) && s.Spooled() == 0
+		return c.Written.Load()+unconfirmed() == uint64(n) && r.Buffered() == 0
 	})
 	elapsed := time.Since(start)
 	// A last message through the same connection: once the subscriber
