@@ -142,6 +142,9 @@ func binaryCases(t testing.TB) []struct {
 			Timestamp: time.Date(2024, 7, 1, 12, 0, 0, 0, berlin), // CEST, +02:00
 		}},
 		{"lmt offset seconds", Message{Received: recv, Timestamp: time.Date(1800, 1, 1, 0, 0, 0, 0, time.FixedZone("LMT", 1172))}},
+		{"id", Message{Received: recv, ID: 1, Text: "with an ID"}},
+		{"id two-byte uvarint, zero times", Message{ID: 128}},
+		{"id max, full message", func() Message { m := bench5424(t); m.ID = math.MaxUint64; return m }()},
 	}
 }
 
@@ -471,6 +474,104 @@ func BenchmarkUnmarshalBinary(b *testing.B) {
 				if err := m.UnmarshalBinary(buf); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// TestBinaryID: an ID is kept, right after the fixed bytes and flagged
+// with 8; a message without one (ID 0) is encoded as before IDs existed.
+func TestBinaryID(t *testing.T) {
+	// The zero Message as version 1 encoded it before flagID: flags 6
+	// (both times zero), an invalid Source, nil Raw, seven empty strings,
+	// nil SD.
+	golden := []byte{1, 6, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	if got := must(new(Message).AppendBinary(nil)); !bytes.Equal(got, golden) {
+		t.Errorf("zero Message: % x, want % x", got, golden)
+	}
+	withID := Message{ID: 300}
+	if got, want := must(withID.AppendBinary(nil)), []byte{1, 6 | 8, 0, 0, 0, 0xac, 0x02, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}; !bytes.Equal(got, want) {
+		t.Errorf("zero Message with ID 300: % x, want % x", got, want)
+	}
+
+	for _, id := range []uint64{1, 127, 128, 1 << 32, math.MaxUint64 - 1, math.MaxUint64} {
+		for _, tc := range binaryCases(t) {
+			m := tc.m
+			m.ID = 0
+			without := must(m.AppendBinary(nil))
+			if without[1]&flagID != 0 || without[1]&8 != 0 {
+				t.Fatalf("%s: ID 0 sets the ID flag: flags %#x", tc.name, without[1])
+			}
+			m.ID = id
+			b := must(m.AppendBinary(nil))
+			if len(b) > m.sizeBound() {
+				t.Errorf("%s, ID %d: encoding of %d bytes, sizeBound %d", tc.name, id, len(b), m.sizeBound())
+			}
+			// The same bytes, with the flag and the uvarint after the
+			// fixed five.
+			want := append(append([]byte{without[0], without[1] | 8}, without[2:5]...), binary.AppendUvarint(nil, id)...)
+			want = append(want, without[5:]...)
+			if !bytes.Equal(b, want) {
+				t.Fatalf("%s, ID %d:\n got % x\nwant % x", tc.name, id, b, want)
+			}
+			var got Message
+			if err := got.UnmarshalBinary(b); err != nil {
+				t.Fatalf("%s, ID %d: %v", tc.name, id, err)
+			}
+			if got.ID != id {
+				t.Fatalf("%s: ID %d came back as %d", tc.name, id, got.ID)
+			}
+			if d := sameMessage(&m, &got); d != "" {
+				t.Fatalf("%s, ID %d: %s", tc.name, id, d)
+			}
+			// Decoding one without an ID into a message that has one
+			// clears it.
+			if err := got.UnmarshalBinary(without); err != nil || got.ID != 0 {
+				t.Fatalf("%s: decoding without an ID: ID %d, error %v", tc.name, got.ID, err)
+			}
+		}
+	}
+}
+
+// TestBinaryIDCorrupt: an ID flag with no valid nonzero ID after it is an
+// error, not a panic, and leaves the message as it was.
+func TestBinaryIDCorrupt(t *testing.T) {
+	rest := []byte{2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0} // Source, Raw, strings, SD of the zero Message
+	hdr := []byte{1, 6 | flagID, 0, 0, 0}
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	if err := new(Message).UnmarshalBinary(cat(hdr, []byte{5}, rest)); err != nil {
+		t.Fatalf("valid ID 5: %v", err)
+	}
+	tests := []struct {
+		name string
+		b    []byte
+	}{
+		{"flag, nothing after the fixed bytes", hdr},
+		{"ID 0", cat(hdr, []byte{0}, rest)},
+		{"ID 0, non-minimal uvarint", cat(hdr, []byte{0x80, 0x00}, rest)},
+		{"truncated uvarint", cat(hdr, []byte{0x80})},
+		{"truncated long uvarint", cat(hdr, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})},
+		{"uvarint overflows 64 bits", cat(hdr, bytes.Repeat([]byte{0xff}, 10), []byte{0x01}, rest)},
+		{"uvarint of 11 bytes", cat(hdr, bytes.Repeat([]byte{0x80}, 10), []byte{0x01}, rest)},
+		{"flag, ID missing (the rest read as the ID)", cat([]byte{1, 6 | flagID, 0, 0, 0}, rest[:len(rest)-1])},
+		{"ID 0 in a full message", func() []byte {
+			m := bench5424(t)
+			b := must(m.AppendBinary(nil))
+			return cat(b[:1], []byte{b[1] | flagID}, b[2:5], []byte{0}, b[5:])
+		}()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := bench3164(t)
+			m.ID = 42
+			err := m.UnmarshalBinary(tc.b)
+			if err == nil {
+				t.Fatalf("decoded % x: ID %d", tc.b, m.ID)
+			}
+			want := bench3164(t)
+			want.ID = 42
+			if d := sameMessage(&want, &m); d != "" {
+				t.Errorf("a failed decode changed the message: %s", d)
 			}
 		})
 	}

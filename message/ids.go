@@ -32,7 +32,8 @@ func NewIDs() *IDs {
 func (s *IDs) Block() uint64 {
 	for {
 		end := s.next.Add(IDBlock)
-		if first := end - IDBlock; first != 0 && first < end {
+		// end == 0: the block is the top of the range, up to 2^64-1.
+		if first := end - IDBlock; first != 0 && (first < end || end == 0) {
 			return first
 		}
 	}

@@ -16,16 +16,21 @@ const (
 	// ReasonSinkDown: the sink was down (disconnected or stalled) and its
 	// queue was full.
 	ReasonSinkDown
+	// ReasonSpoolFull is no longer counted: it was the NATS sink's own
+	// spool running full, and a full disk buffer now leads to when_full
+	// (queue_full or sink_down) for every sink. It stays in the list so
+	// that /stats and /metrics keep the series they always had (at 0).
+	ReasonSpoolFull
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"queue_full", "sink_error", "shutdown_timeout", "unconfirmed", "sink_down"}
+var reasonNames = [numReasons]string{"queue_full", "sink_error", "shutdown_timeout", "unconfirmed", "sink_down", "spool_full"}
 
 func (r Reason) String() string { return reasonNames[r] }
 
 // Reasons lists every drop reason, for exporting counters.
 func Reasons() []Reason {
-	return []Reason{ReasonQueueFull, ReasonSinkError, ReasonShutdownTimeout, ReasonUnconfirmed, ReasonSinkDown}
+	return []Reason{ReasonQueueFull, ReasonSinkError, ReasonShutdownTimeout, ReasonUnconfirmed, ReasonSinkDown, ReasonSpoolFull}
 }
 
 // Counters are one sink's numbers. They live outside the Runner so that a

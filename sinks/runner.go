@@ -71,12 +71,12 @@ type Runner struct {
 	// dropLogged is when a sink's own drops were last logged (Runner
 	// goroutine only): at most one line per dropLogEvery.
 	dropLogged time.Time
-	bufferErr atomic.Bool   // an append failure was logged
-	stopping  chan struct{} // closed by Stop: drain and exit
-	finished  chan struct{} // closed by the goroutine when it returns
-	watched   chan struct{} // closed by the watchdog when it returns
-	ctx       context.Context
-	abort     context.CancelFunc // cancels writes and blocked senders
+	bufferErr  atomic.Bool   // an append failure was logged
+	stopping   chan struct{} // closed by Stop: drain and exit
+	finished   chan struct{} // closed by the goroutine when it returns
+	watched    chan struct{} // closed by the watchdog when it returns
+	ctx        context.Context
+	abort      context.CancelFunc // cancels writes and blocked senders
 	// retry ends the waits between attempts (backoff, reconnecting): at
 	// the deadline, and with a disk buffer already at Stop, since the
 	// buffer keeps for the next run what a failing sink cannot take now.
@@ -206,9 +206,9 @@ func (r *Runner) Stop(ctx context.Context) error {
 				}
 			}
 			if kept < n {
-				r.log.Error("shutdown deadline passed with messages queued", "dropped", n-kept, "buffered", kept)
+				r.log.Error("stopped with messages queued", "dropped", n-kept, "buffered", kept)
 			} else {
-				r.log.Warn("shutdown deadline passed; queued messages kept in the disk buffer for the next run", "buffered", kept)
+				r.log.Warn("stopped with messages queued; kept in the disk buffer for the next run", "buffered", kept)
 			}
 		}
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -306,8 +306,9 @@ func (r *Runner) drain(batch []*message.Message) {
 
 // write delivers one batch with retries. It returns when the batch is
 // settled — written, dropped, or moved to the disk buffer — or, for a batch
-// read from the buffer, when it could not be (then it stays there).
-func (r *Runner) write(batch []*message.Message) (settled bool) {
+// read from the buffer, when it could not be (then it stays there, and rest
+// is what of it is still unsettled, in batch's backing array).
+func (r *Runner) write(batch []*message.Message) (settled bool, rest []*message.Message) {
 	// The stall clock starts with each batch: a sink that was idle for an
 	// hour is not stalled the moment a burst fills its queue.
 	r.h.progressed()
@@ -319,32 +320,36 @@ func (r *Runner) write(batch []*message.Message) (settled bool) {
 			settle(batch, true)
 			r.setConnected(true)
 			r.h.progressed()
-			return true
+			return true, nil
 		}
 		if be, ok := errors.AsType[*BatchError](err); ok && be.check(len(batch)) {
 			batch = r.partial(batch, be)
 			if len(batch) == 0 {
-				r.setConnected(true)
-				return true
+				r.setConnected(!errors.Is(err, ErrNotConnected))
+				r.h.progressed()
+				return true, nil
 			}
 		}
 		n := uint64(len(batch))
 		r.c.Failed.Add(n)
 		if r.ctx.Err() != nil {
 			r.lose(batch)
-			return false
+			return false, batch
 		}
 		notConnected := errors.Is(err, ErrNotConnected)
 		if notConnected {
 			r.setConnected(false)
 			if r.spill != nil && !r.replaying && r.moveToBuffer(batch) {
-				return true
+				return true, nil
 			}
 		} else {
 			r.c.Connected.Store(false)
 		}
 		if !notConnected && attempt >= r.cfg.MaxAttempts {
-			return r.giveUp(batch, attempt, err)
+			if r.giveUp(batch, attempt, err) {
+				return true, nil
+			}
+			return false, batch
 		}
 		if attempt == 1 {
 			r.log.Warn("write failed, retrying", "error", err)
@@ -352,12 +357,12 @@ func (r *Runner) write(batch []*message.Message) (settled bool) {
 		r.c.Retries.Add(1)
 		if !Sleep(r.retry.Done(), backoff.Next()) {
 			r.lose(batch)
-			return false
+			return false, batch
 		}
 		if c, ok := r.sink.(Connecter); ok && notConnected {
 			if !r.connect(c) {
 				r.lose(batch)
-				return false
+				return false, batch
 			}
 		}
 	}

@@ -104,8 +104,8 @@ var ErrBufferFull = errors.New("buffer full")
 
 // replay writes one batch from the disk buffer and commits it once every
 // message of it is written (or dropped: a record that does not decode). A
-// batch whose write fails for good (see giveUp) or is cut short by the
-// shutdown deadline is not committed: it is read again. Runner goroutine
+// batch still unsettled when the Runner stops is not committed: it is read
+// again. Runner goroutine
 // only. It reports whether it read anything.
 func (r *Runner) replay(batch []*message.Message) bool {
 	r.spill.mu.Lock()
@@ -129,12 +129,20 @@ func (r *Runner) replay(batch []*message.Message) bool {
 		}
 		batch = append(batch, m)
 	}
+	// A batch that cannot be settled now (see giveUp) is retried here,
+	// what is unsettled of it, until it is or the Runner stops: read again
+	// from the buffer, its messages already written would be written and
+	// counted again.
 	r.replaying = true
-	settled := len(batch) == 0 || r.write(batch)
+	settled, rest := len(batch) == 0, batch
+	for !settled && !r.stopped() {
+		settled, rest = r.write(rest)
+	}
 	r.replaying = false
 	if !settled {
-		// Left for the next reader: this Runner's next run, or the one
-		// that replaces it on a reload and shares the buffer.
+		// Left for the next reader: the next run, or the Runner that
+		// replaces this one on a reload and shares the buffer. What of
+		// the batch was written already is written again then.
 		r.spill.Buffer.Rewind()
 		return true
 	}
@@ -145,6 +153,16 @@ func (r *Runner) replay(batch []*message.Message) bool {
 		r.spilling.Store(false)
 	}
 	return true
+}
+
+// stopped reports whether Stop has begun.
+func (r *Runner) stopped() bool {
+	select {
+	case <-r.stopping:
+		return true
+	default:
+		return false
+	}
 }
 
 // syncBuffer fsyncs the buffer while it holds messages, so that a power
