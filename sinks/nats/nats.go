@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -112,7 +113,20 @@ func New(cfg Config, log *slog.Logger) (*Sink, error) {
 		return nil, err
 	}
 	s.opts = opts
+	s.warnOldSpool()
 	return s, nil
+}
+
+// warnOldSpool says so when spool_dir holds the spool of a version of the
+// sink that kept its own (nsqio/go-diskqueue files NAME.diskqueue.*.dat):
+// the disk buffer that replaced it does not read those files, and what
+// they hold must not go unnoticed.
+func (s *Sink) warnOldSpool() {
+	old, _ := filepath.Glob(filepath.Join(s.cfg.SpoolDir, s.cfg.Name+".diskqueue.*.dat"))
+	if len(old) > 0 {
+		s.log.Warn("spool_dir holds a spool of an earlier syslogd version, which is not replayed; its messages were not delivered",
+			"files", old, "buffer", s.cfg.Spool(s.cfg.Name).Dir)
+	}
 }
 
 // Connect starts the connection to NATS. It is made in the background when
