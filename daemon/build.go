@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -126,12 +127,39 @@ func (d *Daemon) closeSpills(running map[string]*runningSink) {
 func (d *Daemon) startListener(lc config.Listener) (*runningListener, error) {
 	t, err := row(listenerTypes, lc.Protocol)
 	if err == nil {
-		var l *listener.Listener
-		if l, err = t.start(d, lc.Name, lc.Options); err == nil {
-			return &runningListener{cfg: lc, l: l}, nil
+		var (
+			o          listener.Options
+			newHandler func() listener.Handler
+			l          *listener.Listener
+		)
+		if o, newHandler, err = t.prepare(d, lc.Name, lc.Options); err == nil {
+			if l, err = listener.Listen(lc.Name, o, newHandler, &d.reg.listener(lc.Name).sock, d.log); err == nil {
+				return &runningListener{cfg: lc, l: l}, nil
+			}
 		}
 	}
 	return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
+}
+
+// updateListener applies lc to the running listener rl in place, keeping
+// its socket and connections; listener.ErrRebind when lc names another
+// socket.
+func (d *Daemon) updateListener(rl *runningListener, lc config.Listener) error {
+	if rl.cfg.Protocol != lc.Protocol {
+		return listener.ErrRebind
+	}
+	t, err := row(listenerTypes, lc.Protocol)
+	if err != nil {
+		return fmt.Errorf("listener %s: %w", lc.Name, err)
+	}
+	o, newHandler, err := t.prepare(d, lc.Name, lc.Options)
+	if err == nil {
+		err = rl.l.Update(o, newHandler)
+	}
+	if err != nil && !errors.Is(err, listener.ErrRebind) {
+		return fmt.Errorf("listener %s: %w", lc.Name, err)
+	}
+	return err
 }
 
 // buildTable compiles the routes against the current runners.

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"syslogd/config"
+	"syslogd/listener"
 	"syslogd/message"
 	"syslogd/sinks"
 	"syslogd/stats"
@@ -54,6 +55,9 @@ type Daemon struct {
 	closing []*openSpill
 	// ids numbers received messages (Message.ID).
 	ids *message.IDs
+	// retired are listeners a reload took out of service whose
+	// connections may still be open (opMu).
+	retired []*listener.Listener
 }
 
 // New starts a daemon: stats server, then sinks, routes, listeners. On
@@ -187,42 +191,76 @@ func (d *Daemon) apply(cfg *config.Config, drain time.Duration) error {
 	return nil
 }
 
-// applyListeners closes removed or changed listeners and binds new ones. If
-// a bind fails, the new ones are closed and the closed old ones rebound.
-// The caller holds opMu.
+// applyListeners makes the running listeners what cfg says. A changed
+// listener whose socket (protocol and address) stays is updated in place,
+// so its connections go on (see listener.Update). One whose socket changed,
+// or that is gone, is retired: it stops accepting and its open connections
+// go on until they end or time out; Shutdown closes what is left of them.
+// If a bind fails, what was changed is undone: updated listeners get their
+// old settings back and retired ones are bound again. The caller holds
+// opMu.
 func (d *Daemon) applyListeners(cfg *config.Config) error {
 	next := make(map[string]*runningListener, len(cfg.Listeners))
-	var closed []*runningListener
+	var (
+		updated []*runningListener // as they were before
+		rebind  []config.Listener
+	)
+	undoUpdates := func() {
+		for _, old := range updated {
+			if err := d.updateListener(next[old.cfg.Name], old.cfg); err != nil {
+				d.log.Error("could not restore listener settings after failed reload", "listener", old.cfg.Name, "error", err)
+			}
+		}
+	}
 	for _, lc := range cfg.Listeners {
-		if old, ok := d.listeners[lc.Name]; ok && sameListener(old.cfg, lc) {
+		old, ok := d.listeners[lc.Name]
+		if !ok {
+			rebind = append(rebind, lc)
+			continue
+		}
+		if sameListener(old.cfg, lc) {
 			next[lc.Name] = old
+			continue
+		}
+		switch err := d.updateListener(old, lc); {
+		case err == nil:
+			next[lc.Name] = &runningListener{cfg: lc, l: old.l}
+			updated = append(updated, old)
+			d.log.Info("listener updated in place; open connections keep their settings", "listener", lc.Name)
+		case errors.Is(err, listener.ErrRebind):
+			rebind = append(rebind, lc)
+		default:
+			undoUpdates()
+			return err
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	var retired []*runningListener
 	for name, old := range d.listeners {
-		if next[name] != old {
-			_ = old.l.Close(ctx)
-			closed = append(closed, old)
+		if n := next[name]; n == nil || n.l != old.l {
+			if err := old.l.Retire(ctx); err != nil {
+				d.log.Warn("retiring listener", "listener", name, "error", err)
+			}
+			retired = append(retired, old)
+			d.retired = append(d.retired, old.l)
 		}
 	}
 	var opened []*runningListener
-	for _, lc := range cfg.Listeners {
-		if next[lc.Name] != nil {
-			continue
-		}
+	for _, lc := range rebind {
 		l, err := d.startListener(lc)
 		if err != nil {
 			for _, o := range opened {
 				_ = o.l.Close(ctx)
 			}
+			undoUpdates()
 			restored := maps.Clone(d.listeners)
-			for _, c := range closed {
-				if r, rerr := d.startListener(c.cfg); rerr == nil {
-					restored[c.cfg.Name] = r
+			for _, r := range retired {
+				if nl, rerr := d.startListener(r.cfg); rerr == nil {
+					restored[r.cfg.Name] = nl
 				} else {
-					delete(restored, c.cfg.Name)
-					d.log.Error("could not restore listener after failed reload", "listener", c.cfg.Name, "error", rerr)
+					delete(restored, r.cfg.Name)
+					d.log.Error("could not restore listener after failed reload", "listener", r.cfg.Name, "error", rerr)
 				}
 			}
 			d.mu.Lock()
@@ -236,7 +274,23 @@ func (d *Daemon) applyListeners(cfg *config.Config) error {
 	d.mu.Lock()
 	d.listeners = next
 	d.mu.Unlock()
+	d.pruneRetired(ctx)
 	return nil
+}
+
+// pruneRetired closes the retired listeners whose last connection has
+// ended. The caller holds opMu.
+func (d *Daemon) pruneRetired(ctx context.Context) {
+	kept := d.retired[:0]
+	for _, l := range d.retired {
+		if l.Connections() > 0 {
+			kept = append(kept, l)
+			continue
+		}
+		_ = l.Close(ctx)
+	}
+	clear(d.retired[len(kept):])
+	d.retired = kept
 }
 
 // Reopen asks every sink that holds files to reopen them (SIGUSR1).
@@ -270,7 +324,11 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	for _, l := range d.listeners {
 		wg.Go(func() { _ = l.l.Close(ctx) })
 	}
+	for _, l := range d.retired {
+		wg.Go(func() { _ = l.Close(ctx) })
+	}
 	wg.Wait()
+	d.retired = nil
 	var errs []error
 	var mu sync.Mutex
 	for _, s := range d.sinks {

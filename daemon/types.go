@@ -51,11 +51,14 @@ func Schema() config.Schema {
 	return s
 }
 
-// listenerType is one row: a protocol, its options, and how to start it.
+// listenerType is one row: a protocol, its options, and what a
+// listener.Listener needs of them: its own options and a constructor of
+// the handler that parses and routes (for Listen, or for Update on a
+// reload that keeps the socket).
 type listenerType struct {
 	name    string
 	options func() config.Options
-	start   func(d *Daemon, name string, o config.Options) (*listener.Listener, error)
+	prepare func(d *Daemon, name string, o config.Options) (listener.Options, func() listener.Handler, error)
 }
 
 // sinkType is one row: a type, its options, and how to build the sink.
@@ -98,21 +101,21 @@ func socketListener(protocol string) listenerType {
 		options: func() config.Options {
 			return &socketOptions{Listener: listener.DefaultOptions(protocol), Parser: parser.DefaultConfig()}
 		},
-		start: func(d *Daemon, name string, o config.Options) (*listener.Listener, error) {
+		prepare: func(d *Daemon, name string, o config.Options) (listener.Options, func() listener.Handler, error) {
 			so := o.(*socketOptions)
 			popts, err := so.Parser.Options()
 			if err != nil {
-				return nil, err
+				return so.Listener, nil, err
 			}
 			if _, err := parser.New(popts); err != nil {
-				return nil, err
+				return so.Listener, nil, err
 			}
 			c := d.reg.listener(name)
 			newHandler := func() listener.Handler {
 				p, _ := parser.New(popts) // the same options succeeded above
 				return &handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name, ids: d.ids}
 			}
-			return listener.Listen(name, so.Listener, newHandler, &c.sock, d.log)
+			return so.Listener, newHandler, nil
 		},
 	}
 }

@@ -49,12 +49,12 @@ type Metrics struct {
 
 // Listener is one bound socket and the goroutines serving it.
 type Listener struct {
-	name       string
-	cfg        Options
-	tls        *tls.Config // protocol tls only
-	newHandler func() Handler
-	m          *Metrics
-	log        *slog.Logger
+	name    string
+	network string // the socket: protocol and address, which Update cannot change
+	address string
+	set     atomic.Pointer[settings]
+	m       *Metrics
+	log     *slog.Logger
 
 	stream net.Listener // tcp, tls
 	packet *net.UDPConn // udp
@@ -68,17 +68,25 @@ type Listener struct {
 	closing bool
 	conns   map[net.Conn]*connState // the raw TCP connections being served
 
-	framers sync.Pool // *Framer, so short connections reuse buffers
+	retired atomic.Bool // Retire closed the socket; connections go on
 
 	rare struct{ rejected, limit, tlsHello, handshake, malformed, readErr, slow rareLog }
 }
 
-// Listen binds the socket, so a Listener that is returned is ready, and
-// starts its goroutines. o is checked with Check (a configuration that
-// loaded has passed it already) and, for tls, its files are loaded here.
-// newHandler is called once per reader goroutine or connection. m and log
-// may be nil. Errors do not name the listener: the caller does.
-func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *slog.Logger) (*Listener, error) {
+// settings are what an Update may change while the socket stays: every
+// option but protocol and address, the TLS configuration and the handler
+// constructor. A connection takes the settings current when it is
+// admitted and keeps them; the listener-wide checks (allowed_sources,
+// max_connections, frame_timeout) always read the current ones.
+type settings struct {
+	o          Options
+	tls        *tls.Config // protocol tls only
+	newHandler func() Handler
+	framers    sync.Pool // *Framer for these framing options, so short connections reuse buffers
+}
+
+// newSettings checks o and loads its TLS files.
+func newSettings(o Options, newHandler func() Handler) (*settings, error) {
 	if errs := o.Check(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -89,6 +97,26 @@ func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *
 	for i, p := range o.AllowedSources {
 		o.AllowedSources[i] = p.Masked()
 	}
+	s := &settings{o: o, newHandler: newHandler}
+	if o.Protocol == "tls" {
+		var err error
+		if s.tls, err = TLSConfig(*o.TLS); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Listen binds the socket, so a Listener that is returned is ready, and
+// starts its goroutines. o is checked with Check (a configuration that
+// loaded has passed it already) and, for tls, its files are loaded here.
+// newHandler is called once per reader goroutine or connection. m and log
+// may be nil. Errors do not name the listener: the caller does.
+func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *slog.Logger) (*Listener, error) {
+	set, err := newSettings(o, newHandler)
+	if err != nil {
+		return nil, err
+	}
 	if m == nil {
 		m = new(Metrics)
 	}
@@ -96,21 +124,16 @@ func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *
 		log = slog.New(slog.DiscardHandler)
 	}
 	l := &Listener{
-		name:       name,
-		cfg:        o,
-		newHandler: newHandler,
-		m:          m,
-		log:        log.With("listener", name),
-		done:       make(chan struct{}),
-		waited:     make(chan struct{}),
-		conns:      make(map[net.Conn]*connState),
+		name:    name,
+		network: o.Protocol,
+		address: o.Address,
+		m:       m,
+		log:     log.With("listener", name),
+		done:    make(chan struct{}),
+		waited:  make(chan struct{}),
+		conns:   make(map[net.Conn]*connState),
 	}
-	var err error
-	if o.Protocol == "tls" {
-		if l.tls, err = TLSConfig(*o.TLS); err != nil {
-			return nil, err
-		}
-	}
+	l.set.Store(set)
 	if o.Protocol == "udp" {
 		err = l.listenUDP()
 	} else {
@@ -121,6 +144,54 @@ func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *
 	}
 	l.log.Info("listening", "protocol", o.Protocol, "address", l.Addr().String())
 	return l, nil
+}
+
+// ErrRebind is what Update returns for options that name another socket
+// (protocol or address): those need a new Listener.
+var ErrRebind = errors.New("protocol or address changed: the socket must be bound anew")
+
+// Update applies o and newHandler without closing the socket: new
+// connections (UDP: the next datagrams) get them, connections already open
+// keep the framing, idle timeout, TLS configuration and handler they were
+// admitted with, and allowed_sources, max_connections and frame_timeout
+// apply to all at once (a connection already admitted is not closed for a
+// source no longer allowed). o is checked and its TLS files loaded first;
+// on error nothing changes.
+func (l *Listener) Update(o Options, newHandler func() Handler) error {
+	if o.Protocol != l.network || o.Address != l.address {
+		return ErrRebind
+	}
+	set, err := newSettings(o, newHandler)
+	if err != nil {
+		return err
+	}
+	l.set.Store(set)
+	return nil
+}
+
+// Retire stops taking new connections — the socket is closed, so another
+// listener may bind its address — and lets the open ones go on until they
+// end or time out. Close still ends them. A UDP listener, which has no
+// connections, is simply closed.
+func (l *Listener) Retire(ctx context.Context) error {
+	if l.packet != nil {
+		return l.Close(ctx)
+	}
+	if l.retired.Swap(true) {
+		return nil
+	}
+	if err := l.stream.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("retire: %w", err)
+	}
+	l.log.Info("stopped accepting; open connections go on until they end", "connections", l.Connections())
+	return nil
+}
+
+// Connections returns the number of connections being served now.
+func (l *Listener) Connections() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
 }
 
 func (l *Listener) Addr() net.Addr {

@@ -26,7 +26,7 @@ var errTLSOnPlain = errors.New("tls client hello on plain tcp listener")
 
 func (l *Listener) listenStream() error {
 	var lc net.ListenConfig
-	ln, err := lc.Listen(context.Background(), "tcp", l.cfg.Address)
+	ln, err := lc.Listen(context.Background(), "tcp", l.address)
 	if err != nil {
 		return err
 	}
@@ -55,12 +55,14 @@ type connState struct {
 // a frame.
 func (l *Listener) sweepSlow() {
 	defer l.wg.Done()
-	t := time.NewTicker(min(time.Second, max(l.cfg.FrameTimeout/4, time.Millisecond)))
+	every := func() time.Duration { return min(time.Second, max(l.set.Load().o.FrameTimeout/4, time.Millisecond)) }
+	t := time.NewTimer(every())
 	defer t.Stop()
 	for {
 		select {
 		case now := <-t.C:
-			cutoff := now.Add(-l.cfg.FrameTimeout).UnixNano()
+			t.Reset(every()) // frame_timeout may have changed with an Update
+			cutoff := now.Add(-l.set.Load().o.FrameTimeout).UnixNano()
 			l.mu.Lock()
 			for c, st := range l.conns {
 				if p := st.partial.Load(); p != 0 && p < cutoff && !st.slow.Swap(true) {
@@ -104,13 +106,14 @@ func (l *Listener) acceptLoop() {
 // admit applies the allowlist and max_connections to a new connection and
 // starts serving it. A refused connection is closed at once.
 func (l *Listener) admit(c net.Conn) {
+	set := l.set.Load()
 	var src netip.AddrPort
 	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		src = unmapped(ta.AddrPort())
 	}
 	// Counters move before Close so that whoever sees the connection end
 	// (tests, an operator's probe) also sees it counted.
-	if !allowed(l.cfg.AllowedSources, src.Addr()) {
+	if !allowed(set.o.AllowedSources, src.Addr()) {
 		l.m.Rejected.Add(1)
 		_ = c.Close()
 		if ok, n := l.rare.rejected.allow(time.Now()); ok {
@@ -119,7 +122,7 @@ func (l *Listener) admit(c net.Conn) {
 		return
 	}
 	l.mu.Lock()
-	if l.closing || len(l.conns) >= l.cfg.MaxConnections {
+	if l.closing || len(l.conns) >= set.o.MaxConnections {
 		closing := l.closing
 		l.mu.Unlock()
 		if !closing {
@@ -128,7 +131,7 @@ func (l *Listener) admit(c net.Conn) {
 		_ = c.Close()
 		if ok, n := l.rare.limit.allow(time.Now()); ok && !closing {
 			l.log.Warn("max_connections reached, refusing connections",
-				"max_connections", l.cfg.MaxConnections, "source", src, "suppressed_since_last", n)
+				"max_connections", set.o.MaxConnections, "source", src, "suppressed_since_last", n)
 		}
 		return
 	}
@@ -138,24 +141,25 @@ func (l *Listener) admit(c net.Conn) {
 	l.mu.Unlock()
 	l.m.Connections.Add(1)
 	l.m.ConnectionsTotal.Add(1)
-	go l.serveConn(c, src, st)
+	go l.serveConn(c, src, st, set)
 }
 
-// serveConn frames one connection until it ends, delivering every frame.
-func (l *Listener) serveConn(c net.Conn, src netip.AddrPort, st *connState) {
+// serveConn frames one connection until it ends, delivering every frame,
+// with the settings it was admitted with.
+func (l *Listener) serveConn(c net.Conn, src netip.AddrPort, st *connState, set *settings) {
 	defer l.wg.Done()
 	defer l.forget(c)
-	rd := &connReader{r: c, c: c, idle: l.cfg.IdleTimeout, sniff: true, st: st}
-	if l.tls != nil {
-		tc, ok := l.handshake(c, src)
+	rd := &connReader{r: c, c: c, idle: set.o.IdleTimeout, sniff: true, st: st}
+	if set.tls != nil {
+		tc, ok := l.handshake(c, src, set)
 		if !ok {
 			return
 		}
 		rd.r, rd.sniff = tc, false
 	}
-	fr := l.framer(rd)
-	defer l.releaseFramer(fr)
-	h := l.newHandler()
+	fr := set.framer(rd)
+	defer set.releaseFramer(fr)
+	h := set.newHandler()
 	frame := Frame{Source: src}
 	for {
 		data, err := fr.Next()
@@ -174,7 +178,7 @@ func (l *Listener) serveConn(c net.Conn, src netip.AddrPort, st *connState) {
 				}
 				continue
 			}
-			l.streamEnded(err, src, st)
+			l.streamEnded(err, src, st, set)
 			return
 		}
 	}
@@ -182,14 +186,14 @@ func (l *Listener) serveConn(c net.Conn, src netip.AddrPort, st *connState) {
 
 // streamEnded accounts for how a connection ended. EOF, the idle timeout and
 // anything during Close are normal ends.
-func (l *Listener) streamEnded(err error, src netip.AddrPort, st *connState) {
+func (l *Listener) streamEnded(err error, src netip.AddrPort, st *connState, set *settings) {
 	switch {
 	case errors.Is(err, io.EOF), l.isClosing():
 	case st.slow.Load():
 		l.m.FrameTimeouts.Add(1)
 		if ok, n := l.rare.slow.allow(time.Now()); ok {
 			l.log.Warn("closed a connection that took longer than frame_timeout for one frame",
-				"source", src, "frame_timeout", l.cfg.FrameTimeout, "suppressed_since_last", n)
+				"source", src, "frame_timeout", l.set.Load().o.FrameTimeout, "suppressed_since_last", n)
 		}
 	case errors.Is(err, errTLSOnPlain):
 		l.m.ReadErrors.Add(1)
@@ -198,7 +202,7 @@ func (l *Listener) streamEnded(err error, src netip.AddrPort, st *connState) {
 				"source", src, "suppressed_since_last", n)
 		}
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		l.log.Debug("closed idle connection", "source", src, "idle_timeout", l.cfg.IdleTimeout)
+		l.log.Debug("closed idle connection", "source", src, "idle_timeout", set.o.IdleTimeout)
 	default:
 		l.m.ReadErrors.Add(1)
 		if ok, n := l.rare.readErr.allow(time.Now()); ok {
@@ -209,9 +213,9 @@ func (l *Listener) streamEnded(err error, src netip.AddrPort, st *connState) {
 
 // handshake runs the TLS handshake on the connection's goroutine (not the
 // accept loop, which a slow client would otherwise stall), under a deadline.
-func (l *Listener) handshake(c net.Conn, src netip.AddrPort) (*tls.Conn, bool) {
-	tc := tls.Server(c, l.tls)
-	_ = c.SetDeadline(time.Now().Add(min(handshakeTimeout, l.cfg.IdleTimeout)))
+func (l *Listener) handshake(c net.Conn, src netip.AddrPort, set *settings) (*tls.Conn, bool) {
+	tc := tls.Server(c, set.tls)
+	_ = c.SetDeadline(time.Now().Add(min(handshakeTimeout, set.o.IdleTimeout)))
 	if err := tc.Handshake(); err != nil {
 		if !l.isClosing() {
 			l.m.ReadErrors.Add(1)
@@ -226,19 +230,19 @@ func (l *Listener) handshake(c net.Conn, src netip.AddrPort) (*tls.Conn, bool) {
 }
 
 // framer takes a Framer from the pool, or makes one.
-func (l *Listener) framer(r io.Reader) *Framer {
-	if fr, ok := l.framers.Get().(*Framer); ok {
+func (s *settings) framer(r io.Reader) *Framer {
+	if fr, ok := s.framers.Get().(*Framer); ok {
 		fr.Reset(r)
 		return fr
 	}
-	return NewFramer(r, l.cfg.Framing, l.cfg.MaxMessageBytes)
+	return NewFramer(r, s.o.Framing, s.o.MaxMessageBytes)
 }
 
 // releaseFramer returns fr to the pool, dropping its reader so the pool
 // does not keep the finished connection alive.
-func (l *Listener) releaseFramer(fr *Framer) {
+func (s *settings) releaseFramer(fr *Framer) {
 	fr.Reset(nil)
-	l.framers.Put(fr)
+	s.framers.Put(fr)
 }
 
 // forget closes a finished connection and stops tracking it.

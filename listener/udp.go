@@ -28,7 +28,7 @@ type batchReader interface {
 
 func (l *Listener) listenUDP() error {
 	var lc net.ListenConfig
-	pc, err := lc.ListenPacket(context.Background(), "udp", l.cfg.Address)
+	pc, err := lc.ListenPacket(context.Background(), "udp", l.address)
 	if err != nil {
 		return err
 	}
@@ -56,18 +56,34 @@ func (l *Listener) readUDP(drops *dropCounter) {
 	if la, ok := l.packet.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() != nil {
 		br = ipv4.NewPacketConn(l.packet)
 	}
-	size := l.cfg.MaxMessageBytes + 1 // one more byte shows truncation without MSG_TRUNC
-	bufs := make([]byte, udpBatch*size)
 	oob := make([]byte, udpBatch*oobSize)
 	msgs := make([]ipv4.Message, udpBatch)
 	for i := range msgs {
-		msgs[i].Buffers = [][]byte{bufs[i*size : (i+1)*size : (i+1)*size]}
 		msgs[i].OOB = oob[i*oobSize : (i+1)*oobSize : (i+1)*oobSize]
 	}
-	h := l.newHandler()
+	var (
+		set *settings
+		h   Handler
+	)
+	// use takes the current settings: read buffers for their
+	// max_message_bytes, and a handler of their making.
+	use := func(cur *settings) {
+		if set == nil || cur.o.MaxMessageBytes != set.o.MaxMessageBytes {
+			size := cur.o.MaxMessageBytes + 1 // one more byte shows truncation without MSG_TRUNC
+			bufs := make([]byte, udpBatch*size)
+			for i := range msgs {
+				msgs[i].Buffers = [][]byte{bufs[i*size : (i+1)*size : (i+1)*size]}
+			}
+		}
+		set, h = cur, cur.newHandler()
+	}
+	use(l.set.Load())
 	var frame Frame
 	var delay time.Duration
 	for {
+		if cur := l.set.Load(); cur != set {
+			use(cur) // an Update: from the next datagrams on
+		}
 		n, err := br.ReadBatch(msgs, recvFlags)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || l.isClosing() {
@@ -92,19 +108,19 @@ func (l *Listener) readUDP(drops *dropCounter) {
 					l.m.KernelDrops.Add(d)
 				}
 			}
-			l.datagram(h, &frame, m, now)
+			l.datagram(h, set, &frame, m, now)
 		}
 	}
 }
 
 // datagram checks one datagram against the allowlist and the size limit
 // and hands it to h.
-func (l *Listener) datagram(h Handler, frame *Frame, m *ipv4.Message, now time.Time) {
+func (l *Listener) datagram(h Handler, set *settings, frame *Frame, m *ipv4.Message, now time.Time) {
 	var src netip.AddrPort
 	if ua, ok := m.Addr.(*net.UDPAddr); ok {
 		src = unmapped(ua.AddrPort())
 	}
-	if !allowed(l.cfg.AllowedSources, src.Addr()) {
+	if !allowed(set.o.AllowedSources, src.Addr()) {
 		l.m.Rejected.Add(1)
 		if ok, k := l.rare.rejected.allow(now); ok {
 			l.log.Warn("datagram from a source not in allowed_sources", "source", src, "suppressed_since_last", k)
@@ -112,8 +128,8 @@ func (l *Listener) datagram(h Handler, frame *Frame, m *ipv4.Message, now time.T
 		return
 	}
 	// With MSG_TRUNC in the flags Linux reports the datagram's real length.
-	if m.N > l.cfg.MaxMessageBytes || m.Flags&msgTrunc != 0 {
-		h.HandleOversize(src, max(m.N, l.cfg.MaxMessageBytes+1))
+	if m.N > set.o.MaxMessageBytes || m.Flags&msgTrunc != 0 {
+		h.HandleOversize(src, max(m.N, set.o.MaxMessageBytes+1))
 		return
 	}
 	data := trimDatagram(m.Buffers[0][:m.N])
