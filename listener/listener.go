@@ -70,7 +70,7 @@ type Listener struct {
 
 	retired atomic.Bool // Retire closed the socket; connections go on
 
-	rare struct{ rejected, limit, tlsHello, handshake, malformed, readErr, slow rareLog }
+	rare struct{ rejected, limit, evict, tlsHello, handshake, malformed, readErr, slow rareLog }
 }
 
 // settings are what an Update may change while the socket stays: every

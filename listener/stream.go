@@ -122,7 +122,9 @@ func (l *Listener) admit(c net.Conn) {
 		return
 	}
 	l.mu.Lock()
-	if l.closing || len(l.conns) >= set.o.MaxConnections {
+	// Full, but a connection dribbling a frame can make room.
+	evicted := !l.closing && len(l.conns) >= set.o.MaxConnections && l.evictSlowestLocked(set)
+	if !evicted && (l.closing || len(l.conns) >= set.o.MaxConnections) {
 		closing := l.closing
 		l.mu.Unlock()
 		if !closing {
@@ -142,6 +144,43 @@ func (l *Listener) admit(c net.Conn) {
 	l.m.Connections.Add(1)
 	l.m.ConnectionsTotal.Add(1)
 	go l.serveConn(c, src, st, set)
+	if !evicted {
+		return
+	}
+	if ok, n := l.rare.evict.allow(time.Now()); ok {
+		l.log.Warn("max_connections reached: closed the connection slowest to send its frame to admit a new one",
+			"max_connections", set.o.MaxConnections, "source", src, "suppressed_since_last", n)
+	}
+}
+
+// evictAfter is how long a frame must have been under way before its
+// connection may be closed to make room for a new one.
+const evictAfter = time.Second
+
+// evictSlowestLocked closes, when the listener is full, the connection that
+// has been sending its current frame the longest, if that is at least
+// evictAfter (or frame_timeout, if shorter): slow senders cannot keep
+// others out until frame_timeout, while a connection that is idle between
+// frames, or sends whole frames, is never closed for it. Its goroutine
+// counts it as a frame timeout. It reports whether it closed one. l.mu is
+// held.
+func (l *Listener) evictSlowestLocked(set *settings) bool {
+	cutoff := time.Now().Add(-min(evictAfter, set.o.FrameTimeout)).UnixNano()
+	var (
+		victim net.Conn
+		vst    *connState
+		oldest int64
+	)
+	for c, st := range l.conns {
+		if p := st.partial.Load(); p != 0 && p <= cutoff && !st.slow.Load() && (victim == nil || p < oldest) {
+			victim, vst, oldest = c, st, p
+		}
+	}
+	if victim == nil || vst.slow.Swap(true) {
+		return false
+	}
+	_ = victim.SetReadDeadline(time.Unix(1, 0)) // its read returns; the slot is freed as it ends
+	return true
 }
 
 // serveConn frames one connection until it ends, delivering every frame,

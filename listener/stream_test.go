@@ -3,6 +3,7 @@ package listener
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -388,5 +389,70 @@ func TestTCPFrameTimeoutClosesDribblers(t *testing.T) {
 	}
 	if got := m.Rejected.Load(); got != 0 {
 		t.Errorf("rejected %d connections", got)
+	}
+}
+
+// TestTCPFullListenerEvictsDribblers: a full listener closes the
+// connection that has been sending its frame longest (over a second) to
+// admit a new one, so dribblers cannot keep normal senders out until
+// frame_timeout; connections that are idle between frames are never closed
+// for it.
+func TestTCPFullListenerEvictsDribblers(t *testing.T) {
+	r, m := newRecorder(), new(Metrics)
+	l := start(t, Options{Protocol: "tcp", Address: "127.0.0.1:0", MaxConnections: 10, FrameTimeout: time.Minute}, r, m)
+	for range 5 {
+		c := dial(t, l, nil)
+		write(t, c, "<13>idle\n") // a whole frame, then nothing
+	}
+	for range 5 {
+		c := dial(t, l, nil)
+		write(t, c, "<13>slow") // a frame begun, never finished
+	}
+	for range 5 {
+		r.expect(t, "<13>idle")
+	}
+	eventually(t, "ten connections", func() bool { return m.Connections.Load() == 10 })
+	// Each new sender gets in once a dribbler's frame is over a second
+	// old; until then it is refused, and dials again.
+	// An admitted sender stays connected, holding its slot.
+	admit := func() bool {
+		d := net.Dialer{Timeout: waitFor}
+		c, err := d.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(waitFor))
+		if _, err := c.Write([]byte("<13>normal\n")); err != nil {
+			c.Close()
+			return false
+		}
+		var b [1]byte
+		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		_, err = c.Read(b[:])
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() { // still open: admitted
+			t.Cleanup(func() { c.Close() })
+			return true
+		}
+		c.Close()
+		return false
+	}
+	for i := range 5 {
+		eventually(t, fmt.Sprintf("sender %d admitted", i), admit)
+	}
+	got := map[string]int{}
+	for range 10 {
+		got[(r.next(t)).data]++
+	}
+	if got["<13>normal"] != 5 || got["<13>slow"] != 5 {
+		t.Errorf("frames %v, want 5 normal and the 5 dribblers' unterminated ones", got)
+	}
+	eventually(t, "evictions counted", func() bool { return m.FrameTimeouts.Load() == 5 })
+	// Only idle connections and normal ones are left: nobody is evicted.
+	if admit() {
+		t.Error("a full listener of idle connections admitted one more")
+	}
+	if m.FrameTimeouts.Load() != 5 {
+		t.Errorf("frame timeouts %d, want 5", m.FrameTimeouts.Load())
 	}
 }
