@@ -300,25 +300,34 @@ log: {level: debug, format: json}
 }
 
 // TestShutdownIsBounded: a file sink whose file is a FIFO nobody reads
-// blocks in open(2), which no deadline interrupts. SIGTERM still ends the
-// process within shutdown_timeout and a second, exit 1, saying how many
-// messages were not written.
+// blocks in open(2), which no deadline interrupts, and a NATS sink waits
+// for acknowledgements a stalled server never sends. SIGTERM still ends
+// the process within shutdown_timeout and a second, exit 1, saying how
+// many messages were not written.
 func TestShutdownIsBounded(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "stuck")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// NATS answers nothing either: a proxy holds back what it sends once
+	// the sink is connected, so publishes wait for acknowledgements.
+	e := runNATS(t)
+	px := newStallProxy(t, e.srv.Addr().String())
 	p := start(t, `
 listeners: [{name: tcp, protocol: tcp, address: "127.0.0.1:0"}]
-sinks: [{name: f, type: file, path: "`+fifo+`", format: raw}]
-routes: [{name: all, sinks: [f]}]
+sinks:
+  - {name: f, type: file, path: "`+fifo+`", format: raw}
+  - {name: bus, type: nats, url: "`+px.url()+`", subject: syslog.x, spool_dir: "{{DIR}}/spool"}
+routes: [{name: all, sinks: [f, bus]}]
 stats: {address: "127.0.0.1:0"}
 shutdown_timeout: 1s
 `)
+	p.waitBus("NATS connected", func(b sinkStats) bool { return b.Connected })
+	px.stall(true)
 	logger(t, p.addrs["tcp"], "-T", "--rfc3164", "-t", "app", "one")
 	logger(t, p.addrs["tcp"], "-T", "--rfc3164", "-t", "app", "two")
-	p.waitStats("both routed", func(s statsDoc) bool { return s.Sinks["f"].Enqueued == 2 })
+	p.waitStats("both routed", func(s statsDoc) bool { return s.Sinks["f"].Enqueued == 2 && s.Sinks["bus"].Enqueued == 2 })
 	sent := time.Now()
 	p.signal(syscall.SIGTERM)
 	select {
@@ -332,6 +341,8 @@ shutdown_timeout: 1s
 	case <-time.After(20 * time.Second):
 		t.Fatal("syslogd did not exit after SIGTERM")
 	}
+	// The file sink's two are not written; the NATS sink's two went to its
+	// disk buffer when the deadline cut its wait for acknowledgements.
 	line := p.waitLog("shutdown did not finish within shutdown_timeout; exiting with messages not written")
 	if n, _ := line["not_written"].(float64); n != 2 {
 		t.Errorf("not_written = %v, want 2", line["not_written"])
