@@ -211,9 +211,9 @@ func (r *Runner) Stop(ctx context.Context) error {
 				r.log.Warn("stopped with messages queued; kept in the disk buffer for the next run", "buffered", kept)
 			}
 		}
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := r.sink.Close(cctx); err != nil {
+		// Close is bounded by the same deadline: shutdown_timeout covers
+		// the whole stop.
+		if err := r.sink.Close(ctx); err != nil {
 			r.stopErr = fmt.Errorf("close: %w", err) // the caller names the sink
 		}
 	})
