@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 FUZZTIME ?= 30s
 
-.PHONY: build run test test-deps bench bench-compare bench-e2e fuzz lint clean
+.PHONY: build run test test-deps faults bench bench-compare bench-e2e fuzz lint clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/syslogd ./cmd/syslogd
@@ -22,6 +22,13 @@ test: test-deps
 
 test-deps:
 	./scripts/test-deps.sh
+
+# faults runs the fault suite at full size (README "Fault suite"): the
+# TestFault cases, which `make test` runs small, and the older e2e tests
+# that prove a case of it.
+FAULTS := ^(TestFault.*|TestShutdownIsBounded|TestBufferReplaySurvivesKills|TestDiskFull|TestDeadSinkDoesNotStallOthers)$$
+faults: test-deps
+	SYSLOGD_FAULTS=full $(GO) test -race -count=1 -timeout 30m -v -run '$(FAULTS)' ./e2e
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./listener ./parser ./router ./sinks/... ./daemon
