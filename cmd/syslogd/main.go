@@ -137,16 +137,19 @@ func shutdown(d *daemon.Daemon, timeout time.Duration, sig os.Signal, log *slog.
 	}
 }
 
-// tuneGC sets GOGC=800 and a 1 GiB soft memory limit unless the
+// tuneGC sets GOGC=200 and a 1 GiB soft memory limit unless the
 // environment sets GOGC or GOMEMLIMIT. Each message makes a few short-lived
 // objects while the live heap stays small (queues are bounded), so Go's
-// default GOGC=100 collects very often: in `make bench-e2e` going from 400
-// to 800 cut syslogd's CPU per million TCP messages by 10-20 % (BENCHMARKS.md),
-// for a peak RSS of ~70 MB instead of ~57 MB at 500k msgs/s. The memory limit makes the
-// collector work harder rather than let the heap grow past 1 GiB.
+// default GOGC=100 collects often; 200 saved about 6 % CPU per message over
+// 100 with 16 connections (BENCHMARKS.md, "Connections and the collector").
+// Higher settings bought no CPU on today's hot path and multiply every
+// megabyte of live heap — 1,000 open connections, a long queue — by the
+// factor: at 800 peak RSS was 150–380 MB where 200 keeps it near 50–100 MB.
+// The memory limit makes the collector work harder rather than let the
+// heap grow past 1 GiB.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(800)
+		debug.SetGCPercent(200)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(1 << 30)
