@@ -64,11 +64,11 @@ func route(t *table, m *message.Message, dec *router.Decision, c *listenerCounte
 		// No route takes unparsed frames: dropped as parse_error, counted.
 		c.parseDropped.Add(1)
 		totals.dropped.Add(1)
-		settleNowhere(m)
+		settleNowhere(m, message.Reject)
 		return
 	case len(dec.Routes) == 0:
 		totals.unmatched.Add(1)
-		settleNowhere(m)
+		settleNowhere(m, message.Committed)
 		return
 	}
 	totals.routed.Add(1)
@@ -83,10 +83,12 @@ func route(t *table, m *message.Message, dec *router.Decision, c *listenerCounte
 	}
 }
 
-func settleNowhere(m *message.Message) {
+// settleNowhere settles the receipt of a message no route takes: done
+// with (unmatched) or rejected (unparsed and unrouted).
+func settleNowhere(m *message.Message, o message.Outcome) {
 	if m.Receipt != nil {
 		m.Receipt.Add(1)
-		m.Receipt.Settle(true)
+		m.Receipt.Settle(o)
 	}
 }
 

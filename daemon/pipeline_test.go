@@ -18,8 +18,8 @@ func (discard) Write(context.Context, []*message.Message) error { return nil }
 func (discard) Close(context.Context) error                     { return nil }
 
 // TestRouteSettlesReceipts: a message with a receipt is resolved once each
-// sink it goes to has written it, and at once when it goes nowhere
-// (unmatched, or unparsed with no route for that).
+// sink it goes to has written it, and at once when it goes nowhere:
+// committed when unmatched, rejected when unparsed with no route for that.
 func TestRouteSettlesReceipts(t *testing.T) {
 	r, err := router.New([]router.Route{
 		{Name: "auth", Match: router.Match{Facility: []string{"auth"}}, Sinks: []string{"a", "b"}},
@@ -33,13 +33,7 @@ func TestRouteSettlesReceipts(t *testing.T) {
 	tbl := &table{router: r, sinks: []*sinks.Runner{ra, rb}, routes: []*atomic.Uint64{new(atomic.Uint64)}}
 	results := make(chan string, 3)
 	receipted := func(name string, m *message.Message) *message.Message {
-		m.Receipt = message.NewReceipt(func(committed bool) {
-			if committed {
-				results <- name
-			} else {
-				results <- name + " lost"
-			}
-		})
+		m.Receipt = message.NewReceipt(func(o message.Outcome) { results <- name + " " + o.String() })
 		return m
 	}
 	var dec router.Decision
@@ -56,9 +50,10 @@ func TestRouteSettlesReceipts(t *testing.T) {
 			t.Fatalf("receipts resolved so far: %v", got)
 		}
 	}
-	for _, want := range []string{"routed", "unmatched", "unparsed"} {
+	// Unparsed with no route for it is rejected: no retry would route it.
+	for _, want := range []string{"routed committed", "unmatched committed", "unparsed reject"} {
 		if !got[want] {
-			t.Errorf("receipt %q not resolved as committed: %v", want, got)
+			t.Errorf("receipt %q not resolved: %v", want, got)
 		}
 	}
 	_ = ra.Stop(context.Background())

@@ -1,6 +1,10 @@
 package sinks
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"syslogd/message"
+)
 
 // Reason says why a message was dropped.
 type Reason uint8
@@ -27,6 +31,16 @@ const (
 var reasonNames = [numReasons]string{"queue_full", "sink_error", "shutdown_timeout", "unconfirmed", "sink_down", "spool_full"}
 
 func (r Reason) String() string { return reasonNames[r] }
+
+// outcome is what a drop for r means to the message's source: shed on
+// purpose (queue_full: the configuration lets this sink lose messages),
+// else worth another try.
+func (r Reason) outcome() message.Outcome {
+	if r == ReasonQueueFull {
+		return message.Shed
+	}
+	return message.Retry
+}
 
 // Reasons lists every drop reason, for exporting counters.
 func Reasons() []Reason {

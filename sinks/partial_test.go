@@ -94,10 +94,10 @@ type tally struct {
 
 func (tl *tally) msg(text string) *message.Message {
 	m := &message.Message{Text: text}
-	m.Receipt = message.NewReceipt(func(committed bool) {
+	m.Receipt = message.NewReceipt(func(o message.Outcome) {
 		tl.mu.Lock()
 		defer tl.mu.Unlock()
-		tl.done[text] = append(tl.done[text], committed)
+		tl.done[text] = append(tl.done[text], o == message.Committed)
 	})
 	m.Receipt.Add(2)
 	return m
@@ -118,7 +118,7 @@ func (tl *tally) checkSettledOnce(t *testing.T, ms []*message.Message, want func
 			t.Errorf("%s: resolved %v before the test settled it: the Runner settled it more than once", m.Text, got)
 			continue
 		}
-		m.Receipt.Settle(true)
+		m.Receipt.Settle(message.Committed)
 		got := tl.resolutions(m.Text)
 		if len(got) != 1 {
 			t.Errorf("%s: not resolved after the test's settlement: the Runner never settled it", m.Text)

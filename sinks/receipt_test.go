@@ -17,13 +17,13 @@ type outcomes struct {
 
 func (o *outcomes) receipted(text string, sinks int) *message.Message {
 	m := &message.Message{Text: text}
-	m.Receipt = message.NewReceipt(func(committed bool) {
+	m.Receipt = message.NewReceipt(func(oc message.Outcome) {
 		o.mu.Lock()
 		defer o.mu.Unlock()
 		if _, twice := o.got[text]; twice {
 			panic("receipt resolved twice: " + text)
 		}
-		o.got[text] = committed
+		o.got[text] = oc == message.Committed
 	})
 	m.Receipt.Add(sinks)
 	return m
@@ -88,5 +88,30 @@ func TestReceiptBufferedIsCommitted(t *testing.T) {
 	}
 	if _, done := o.get("queued"); done {
 		t.Error("a queued message is settled before it is written")
+	}
+}
+
+// TestReceiptOutcomeOfDrops: a drop_newest drop is shed (the configuration
+// lets the sink lose it: a source acknowledges it), a drop of a down sink
+// is worth a retry.
+func TestReceiptOutcomeOfDrops(t *testing.T) {
+	for _, tc := range []struct {
+		reason Reason
+		want   message.Outcome
+	}{
+		{ReasonQueueFull, message.Shed},
+		{ReasonSinkDown, message.Retry},
+		{ReasonSinkError, message.Retry},
+		{ReasonShutdownTimeout, message.Retry},
+	} {
+		r := NewRunner(RunnerConfig{Name: "x"}, &fakeSink{}, new(Counters), quiet())
+		var got []message.Outcome
+		m := &message.Message{Receipt: message.NewReceipt(func(o message.Outcome) { got = append(got, o) })}
+		m.Receipt.Add(1)
+		r.dropOne(m, tc.reason)
+		_ = r.Stop(context.Background())
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%s: outcome %v, want %v", tc.reason, got, tc.want)
+		}
 	}
 }

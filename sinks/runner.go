@@ -317,7 +317,7 @@ func (r *Runner) write(batch []*message.Message) (settled bool, rest []*message.
 		err := r.sink.Write(r.ctx, batch)
 		if err == nil {
 			r.c.Written.Add(uint64(len(batch)))
-			settle(batch, true)
+			settle(batch, message.Committed)
 			r.setConnected(true)
 			r.h.progressed()
 			return true, nil
@@ -377,8 +377,13 @@ func (r *Runner) partial(batch []*message.Message, be *BatchError) []*message.Me
 			reason = ReasonSinkError
 		}
 		r.c.drop(reason, uint64(len(be.Dropped)))
+		// Refused for good, unless the sink cannot say (core NATS).
+		o := message.Reject
+		if reason == ReasonUnconfirmed {
+			o = message.Retry
+		}
 		for _, i := range be.Dropped {
-			settle1(batch[i], false)
+			settle1(batch[i], o)
 		}
 		if now := time.Now(); now.Sub(r.dropLogged) >= dropLogEvery {
 			r.dropLogged = now
@@ -397,7 +402,7 @@ func (r *Runner) partial(batch []*message.Message, be *BatchError) []*message.Me
 			case j < len(be.Dropped) && be.Dropped[j] == i:
 				j++
 			default:
-				settle1(m, true)
+				settle1(m, message.Committed)
 			}
 		}
 	}
@@ -413,7 +418,7 @@ func (r *Runner) partial(batch []*message.Message, be *BatchError) []*message.Me
 func (r *Runner) giveUp(batch []*message.Message, attempt int, err error) (settled bool) {
 	if r.spill == nil {
 		r.c.drop(ReasonSinkError, uint64(len(batch)))
-		settle(batch, false)
+		settle(batch, message.Retry)
 		r.log.Error("batch dropped after retries", "messages", len(batch), "attempts", attempt, "error", err)
 		return true
 	}
@@ -463,19 +468,19 @@ func (r *Runner) bufferOrDrop(m *message.Message) {
 // dropOne drops m for reason: counted, and its receipt settled as lost.
 func (r *Runner) dropOne(m *message.Message, reason Reason) {
 	r.c.drop(reason, 1)
-	settle1(m, false)
+	settle1(m, reason.outcome())
 }
 
 // settle resolves the receipts of msgs (most messages have none).
-func settle(msgs []*message.Message, committed bool) {
+func settle(msgs []*message.Message, o message.Outcome) {
 	for _, m := range msgs {
-		settle1(m, committed)
+		settle1(m, o)
 	}
 }
 
-func settle1(m *message.Message, committed bool) {
+func settle1(m *message.Message, o message.Outcome) {
 	if m.Receipt != nil {
-		m.Receipt.Settle(committed)
+		m.Receipt.Settle(o)
 	}
 }
 

@@ -90,7 +90,7 @@ func (r *Runner) toBufferLocked(m *message.Message) bool {
 	}
 	r.bufferErr.Store(false)
 	r.spilling.Store(true)
-	settle1(m, true) // safely on disk: settled for this sink
+	settle1(m, message.Committed) // safely on disk: settled for this sink
 	select {
 	case r.wake <- struct{}{}:
 	default:
