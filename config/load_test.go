@@ -10,6 +10,7 @@ import (
 	"syslogd/config"
 	"syslogd/daemon"
 	"syslogd/listener"
+	"syslogd/natsconn"
 	"syslogd/parser"
 	"syslogd/sinks"
 	"syslogd/sinks/file"
@@ -76,7 +77,7 @@ routes: [{name: r, sinks: [f, n, j]}]
 		t.Errorf("file sink defaults: %+v %+v, want %+v", q, f, want)
 	}
 	q, n := sinkOptions[nats.Options](t, c.Sinks[1])
-	wantN := nats.Options{URL: []string{"nats://x"}, Subject: "s", Format: format.JSON, Mode: nats.JetStream,
+	wantN := nats.Options{Options: natsconn.Options{URL: []string{"nats://x"}}, Subject: "s", Format: format.JSON, Mode: nats.JetStream,
 		SpoolDir: "spool", SpoolMaxBytes: 1 << 30, MaxPending: 1024}
 	if q != queue || !reflect.DeepEqual(n, wantN) {
 		t.Errorf("nats sink defaults: %+v %+v, want %+v", q, n, wantN)

@@ -26,6 +26,9 @@ var allowedImports = map[string][]string{
 	"sinks/template":              {"message"},
 	"sinks/format":                {"message"},
 	"sinks/journald/journaldtest": nil,
+	"sinks/nats":                  append(slices.Clone(concreteSink), "natsconn"),
+	"natsconn":                    nil,
+	"listener/jetstream":          {"message", "natsconn"},
 	"config":                      {"listener", "message", "router"},
 	"stats":                       nil,
 	"daemon":                      nil, // may import every package but cmd/ and e2e/: see allowed

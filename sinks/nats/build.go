@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	natsgo "github.com/nats-io/nats.go"
 
@@ -21,6 +22,10 @@ const (
 	HeaderAppName  = "Syslog-App-Name"
 	HeaderSource   = "Syslog-Source"
 	HeaderListener = "Syslog-Listener"
+	// HeaderReceived is when the edge received the message (RFC 3339,
+	// nanoseconds): a central instance reading an rfc5424 or raw payload
+	// takes it from here.
+	HeaderReceived = "Syslog-Received"
 	// HeaderMsgID is JetStream's de-duplication header (JetStream mode only).
 	HeaderMsgID = natsgo.MsgIdHdr
 )
@@ -62,19 +67,22 @@ func (b *builder) appendPayload(dst []byte, m *message.Message) []byte {
 func (b *builder) build(dst *natsgo.Msg, m *message.Message, data []byte, h natsgo.Header, vals []string) {
 	b.scratch = b.subject.Append(b.scratch[:0], m)
 	subject := b.strings.get(b.scratch)
-	n := 6
+	n := 7
 	vals[0] = m.Facility.String()
 	vals[1] = m.Severity.String()
 	vals[2] = b.value(m.Hostname)
 	vals[3] = b.value(m.AppName)
 	vals[4] = b.source(m.Source)
 	vals[5] = b.value(m.Listener)
+	b.scratch = m.Received.UTC().AppendFormat(b.scratch[:0], time.RFC3339Nano)
+	vals[6] = string(b.scratch)
 	h[HeaderFacility] = vals[0:1:1]
 	h[HeaderSeverity] = vals[1:2:2]
 	h[HeaderHostname] = vals[2:3:3]
 	h[HeaderAppName] = vals[3:4:4]
 	h[HeaderSource] = vals[4:5:5]
 	h[HeaderListener] = vals[5:6:6]
+	h[HeaderReceived] = vals[6:7:7]
 	if b.withID && m.ID != 0 {
 		// The message's own ID, kept with it in the disk buffer: the same
 		// for every retry and replay. A message without one (none comes
@@ -87,7 +95,7 @@ func (b *builder) build(dst *natsgo.Msg, m *message.Message, data []byte, h nats
 }
 
 // headerValues is how many values build fills.
-const headerValues = 7
+const headerValues = 8
 
 // value returns s fit for a header value: control characters (CR and LF
 // would end the header) become '_', and it is cut at maxHeaderValue bytes.

@@ -34,7 +34,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync/atomic"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -145,7 +144,7 @@ func (s *Sink) Connect(context.Context) error {
 	if s.closed {
 		return errClosed
 	}
-	nc, err := natsgo.Connect(strings.Join(s.cfg.URL, ","), s.opts...)
+	nc, err := natsgo.Connect(s.cfg.Servers(), s.opts...)
 	if err != nil {
 		return fmt.Errorf("nats: %w", err)
 	}

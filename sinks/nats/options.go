@@ -2,13 +2,12 @@ package nats
 
 import (
 	"fmt"
-	"net/url"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"syslogd/natsconn"
 	"syslogd/sinks"
 	"syslogd/sinks/format"
 	"syslogd/sinks/template"
@@ -20,25 +19,11 @@ import (
 // the same Check. Files tagged ",file" are checked for readability by the
 // configuration and loaded by New.
 type Options struct {
-	// URL lists the servers; nats.go picks one and fails over. One string
-	// stands for a list of one (",scalar").
-	URL []string `yaml:"url,scalar" mapstructure:"url"`
-	// Subject is a template; every placeholder value becomes one sanitised
-	// token, and the first token must be literal.
-	Subject string        `yaml:"subject" mapstructure:"subject"`
-	Format  format.Format `yaml:"format" mapstructure:"format"` // json, rfc5424 or raw
-	Mode    Mode          `yaml:"mode" mapstructure:"mode"`
-	// Authentication: at most one of user/password, token, creds file,
-	// nkey seed file.
-	User      string `yaml:"user" mapstructure:"user"`
-	Password  string `yaml:"password" mapstructure:"password"`
-	Token     string `yaml:"token" mapstructure:"token"`
-	CredsFile string `yaml:"creds_file,file" mapstructure:"creds_file"`
-	NKeyFile  string `yaml:"nkey_file,file" mapstructure:"nkey_file"`
-	// TLS: a CA bundle to verify the server, a client certificate and key.
-	CAFile   string `yaml:"ca_file,file" mapstructure:"ca_file"`
-	CertFile string `yaml:"cert_file,file" mapstructure:"cert_file"`
-	KeyFile  string `yaml:"key_file,file" mapstructure:"key_file"`
+	// Conn says how to reach NATS: url, authentication, TLS.
+	natsconn.Options `yaml:",inline" mapstructure:",squash"`
+	Subject          string        `yaml:"subject" mapstructure:"subject"`
+	Format           format.Format `yaml:"format" mapstructure:"format"` // json, rfc5424 or raw
+	Mode             Mode          `yaml:"mode" mapstructure:"mode"`
 	// SpoolDir holds the sink's disk buffer (see Spool); SpoolMaxBytes
 	// bounds it.
 	SpoolDir      string `yaml:"spool_dir" mapstructure:"spool_dir"`
@@ -86,7 +71,7 @@ func (st *Stream) SetDefaults() { st.Storage, st.Replicas = StorageFile, 1 }
 func (o *Options) Check() []error {
 	var errs []error
 	add := func(path, f string, args ...any) { errs = append(errs, sinks.Errorf(path, f, args...)) }
-	errs = append(errs, checkURLs(o.URL)...)
+	errs = append(errs, o.Options.Check()...)
 	if o.Subject == "" {
 		add("subject", "required")
 	} else if err := checkSubject(o.Subject); err != nil {
@@ -100,21 +85,6 @@ func (o *Options) Check() []error {
 	if o.Mode > Core {
 		add("mode", "unknown mode %d", o.Mode)
 	}
-	var auth []string
-	for _, a := range []struct{ key, v string }{{"user", o.User}, {"token", o.Token}, {"creds_file", o.CredsFile}, {"nkey_file", o.NKeyFile}} {
-		if a.v != "" {
-			auth = append(auth, a.key)
-		}
-	}
-	if len(auth) > 1 {
-		add(auth[1], "%s and %s are alternatives; use one way to authenticate", auth[0], auth[1])
-	}
-	if o.Password != "" && o.User == "" {
-		add("password", "password needs user")
-	}
-	if (o.CertFile == "") != (o.KeyFile == "") {
-		add("cert_file", "cert_file and key_file go together")
-	}
 	if o.SpoolDir == "" {
 		add("spool_dir", "required")
 	}
@@ -126,28 +96,6 @@ func (o *Options) Check() []error {
 	}
 	if o.Stream != nil {
 		errs = append(errs, o.checkStream()...)
-	}
-	return errs
-}
-
-// checkURLs reports a missing url and every entry that is not a NATS
-// server URL.
-func checkURLs(urls []string) []error {
-	if len(urls) == 0 {
-		return []error{sinks.Errorf("url", "required")}
-	}
-	var errs []error
-	for i, u := range urls {
-		at := "url[" + strconv.Itoa(i) + "]"
-		parsed, err := url.Parse(u)
-		switch {
-		case u == "":
-			errs = append(errs, sinks.Errorf(at, "empty url"))
-		case err != nil || parsed.Host == "":
-			errs = append(errs, sinks.Errorf(at, "invalid url %q (want e.g. nats://host:4222)", u))
-		case !slices.Contains([]string{"nats", "tls", "ws", "wss"}, parsed.Scheme):
-			errs = append(errs, sinks.Errorf(at, "invalid url scheme %q (want nats, tls, ws or wss)", parsed.Scheme))
-		}
 	}
 	return errs
 }
