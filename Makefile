@@ -46,6 +46,7 @@ bench-e2e: build
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzFramer -fuzztime $(FUZZTIME) ./listener
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./parser
+	$(GO) test -run '^$$' -fuzz FuzzDecodeJSON -fuzztime $(FUZZTIME) ./parser
 	$(GO) test -run '^$$' -fuzz FuzzOpenCorrupt -fuzztime $(FUZZTIME) ./sinks/buffer
 	$(GO) test -run '^$$' -fuzz FuzzUnmarshalBinary -fuzztime $(FUZZTIME) ./message
 

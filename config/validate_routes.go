@@ -15,13 +15,22 @@ func checkRoutes(c *Config, listeners map[string]bool, sinks []string, r *report
 	if len(c.Routes) == 0 {
 		r.at("routes", "at least one route is required")
 	}
+	// A listener that relays (jetstream) hands on messages that keep the
+	// listener name they were received on at the edge: names this
+	// configuration does not know are not errors then.
+	relays := false
+	for _, l := range c.Listeners {
+		if _, ok := l.Options.(interface{ Relays() }); ok {
+			relays = true
+		}
+	}
 	for i, rt := range c.Routes {
 		p := elem("routes", i)
 		if rt.Name != "" && !validName(rt.Name) {
 			r.at(p+".name", fmt.Sprintf("invalid route name %q (use letters, digits, '_', '.', '-')", rt.Name))
 		}
 		for j, l := range rt.Match.Listener {
-			if !listeners[l] {
+			if !listeners[l] && !relays {
 				r.at(elem(p+".match.listener", j), fmt.Sprintf("unknown listener %q", l))
 			}
 		}

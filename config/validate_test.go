@@ -138,10 +138,10 @@ func TestListenerProblems(t *testing.T) {
 			`3:12: listeners[1].name: duplicate listener name "u" (also listeners[0])`,
 		}},
 		{"protocol missing", l(`{name: u, address: ":0"}`), []string{
-			`1:13: listeners[0].protocol: required (want udp, tcp, tls)`,
+			`1:13: listeners[0].protocol: required (want udp, tcp, tls, jetstream)`,
 		}},
 		{"protocol invalid", l(`{name: u, protocol: sctp, address: ":0"}`), []string{
-			`1:33: listeners[0].protocol: invalid value "sctp" (want udp, tcp, tls)`,
+			`1:33: listeners[0].protocol: invalid value "sctp" (want udp, tcp, tls, jetstream)`,
 		}},
 		{"address missing", l(`{name: u, protocol: udp}`), []string{
 			`1:13: listeners[0].address: required`,

@@ -9,6 +9,7 @@ import (
 
 	"syslogd/config"
 	"syslogd/listener"
+	"syslogd/listener/jetstream"
 	"syslogd/router"
 	"syslogd/sinks"
 	"syslogd/sinks/buffer"
@@ -29,7 +30,25 @@ type runningSink struct {
 // runningListener likewise.
 type runningListener struct {
 	cfg config.Listener
-	l   *listener.Listener
+	l   source
+}
+
+// source is a running listener: a socket (*listener.Listener) or a
+// JetStream consumer (*jetstream.Listener).
+type source interface {
+	// Retire stops intake; what was taken in goes on to the sinks.
+	Retire(ctx context.Context) error
+	Close(ctx context.Context) error
+	// Connections is what a retired source still serves: connections, or
+	// messages not yet settled.
+	Connections() int
+}
+
+// settles reports whether s acknowledges what its sinks settled, so that
+// it must close only after the sinks stopped.
+func settles(s source) bool {
+	_, ok := s.(*jetstream.Listener)
+	return ok
 }
 
 // startSink builds the sink its type's row describes and its Runner.
@@ -127,15 +146,9 @@ func (d *Daemon) closeSpills(running map[string]*runningSink) {
 func (d *Daemon) startListener(lc config.Listener) (*runningListener, error) {
 	t, err := row(listenerTypes, lc.Protocol)
 	if err == nil {
-		var (
-			o          listener.Options
-			newHandler func() listener.Handler
-			l          *listener.Listener
-		)
-		if o, newHandler, err = t.prepare(d, lc.Name, lc.Options); err == nil {
-			if l, err = listener.Listen(lc.Name, o, newHandler, &d.reg.listener(lc.Name).sock, d.log); err == nil {
-				return &runningListener{cfg: lc, l: l}, nil
-			}
+		var s source
+		if s, err = t.start(d, lc.Name, lc.Options); err == nil {
+			return &runningListener{cfg: lc, l: s}, nil
 		}
 	}
 	return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
@@ -152,11 +165,10 @@ func (d *Daemon) updateListener(rl *runningListener, lc config.Listener) error {
 	if err != nil {
 		return fmt.Errorf("listener %s: %w", lc.Name, err)
 	}
-	o, newHandler, err := t.prepare(d, lc.Name, lc.Options)
-	if err == nil {
-		err = rl.l.Update(o, newHandler)
+	if t.update == nil {
+		return listener.ErrRebind
 	}
-	if err != nil && !errors.Is(err, listener.ErrRebind) {
+	if err = t.update(d, lc.Name, rl.l, lc.Options); err != nil && !errors.Is(err, listener.ErrRebind) {
 		return fmt.Errorf("listener %s: %w", lc.Name, err)
 	}
 	return err

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"syslogd/listener"
+	"syslogd/listener/jetstream"
 	"syslogd/sinks"
 )
 
@@ -12,6 +13,7 @@ import (
 // socket-level ones live in listener.Metrics.
 type listenerCounters struct {
 	sock         listener.Metrics
+	js           jetstream.Metrics // jetstream listeners
 	received     atomic.Uint64
 	bytes        atomic.Uint64
 	parseErrors  atomic.Uint64

@@ -55,9 +55,12 @@ type Daemon struct {
 	closing []*openSpill
 	// ids numbers received messages (Message.ID).
 	ids *message.IDs
+	// settling are the sources that acknowledge, once Shutdown began
+	// (for Abandon, which must not wait for opMu).
+	settling atomic.Pointer[[]source]
 	// retired are listeners a reload took out of service whose
 	// connections may still be open (opMu).
-	retired []*listener.Listener
+	retired []source
 }
 
 // New starts a daemon: stats server, then sinks, routes, listeners. On
@@ -72,7 +75,7 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*D
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 	if addr := cfg.Stats.Address; cfg.Stats.Enabled() {
-		s, err := stats.Listen(addr, stats.Source{Snapshot: d.Snapshot, Gatherer: promReg, Ready: d.ready.Load}, log)
+		s, err := stats.Listen(addr, stats.Source{Snapshot: d.Snapshot, Gatherer: promReg, Ready: d.isReady}, log)
 		if err != nil {
 			return nil, err
 		}
@@ -320,15 +323,22 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.mu.Lock()
 	d.stopped = true
 	d.mu.Unlock()
+	// Intake stops everywhere; a source that acknowledges (jetstream) only
+	// stops fetching, and closes after the sinks, once their settlements
+	// have reached it.
 	var wg sync.WaitGroup
-	for _, l := range d.listeners {
-		wg.Go(func() { _ = l.l.Close(ctx) })
-	}
-	for _, l := range d.retired {
+	var settling []source
+	for _, l := range append(d.sourcesLocked(), d.retired...) {
+		if settles(l) {
+			settling = append(settling, l)
+			wg.Go(func() { _ = l.Retire(ctx) })
+			continue
+		}
 		wg.Go(func() { _ = l.Close(ctx) })
 	}
 	wg.Wait()
 	d.retired = nil
+	d.settling.Store(&settling)
 	var errs []error
 	var mu sync.Mutex
 	for _, s := range d.sinks {
@@ -341,6 +351,10 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	for _, l := range settling {
+		wg.Go(func() { _ = l.Close(ctx) })
+	}
+	wg.Wait()
 	d.closeSpills(nil)
 	if d.stats != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -351,14 +365,57 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// Abandon is for a shutdown that overran its bound: every source that
+// acknowledges (jetstream) naks what it holds, so that other instances
+// take it now rather than after the consumer's ack_wait. Safe to call
+// while Shutdown is stuck.
+func (d *Daemon) Abandon() {
+	p := d.settling.Load()
+	if p == nil {
+		return
+	}
+	for _, s := range *p {
+		if a, ok := s.(interface{ Abandon() }); ok {
+			a.Abandon()
+		}
+	}
+}
+
 // ListenerAddr returns the bound address of a listener (tests use port 0).
 func (d *Daemon) ListenerAddr(name string) net.Addr {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if l, ok := d.listeners[name]; ok {
-		return l.l.Addr()
+		if a, ok := l.l.(interface{ Addr() net.Addr }); ok {
+			return a.Addr()
+		}
 	}
 	return nil
+}
+
+// sourcesLocked returns the running listeners. The caller holds opMu.
+func (d *Daemon) sourcesLocked() []source {
+	out := make([]source, 0, len(d.listeners))
+	for _, l := range d.listeners {
+		out = append(out, l.l)
+	}
+	return out
+}
+
+// isReady is /readyz: started, not stopping, and every jetstream listener
+// bound to its consumer.
+func (d *Daemon) isReady() bool {
+	if !d.ready.Load() {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, l := range d.listeners {
+		if r, ok := l.l.(interface{ Ready() bool }); ok && !r.Ready() {
+			return false
+		}
+	}
+	return true
 }
 
 // StatsAddr returns the stats server's address, or nil when disabled.

@@ -35,6 +35,10 @@ var metricDefs = []metricDef{
 	{"syslogd_listener_kernel_drops_total", "Datagrams the kernel dropped because the socket buffer was full.", []string{"listener"}},
 	{"syslogd_listener_read_errors_total", "Read and TLS handshake errors.", []string{"listener"}},
 	{"syslogd_listener_frame_timeouts_total", "Connections closed for taking longer than frame_timeout to send one frame.", []string{"listener"}},
+	{"syslogd_listener_jetstream_acks_total", "Acknowledgements a jetstream listener sent, by kind (ack, nak, term).", []string{"listener", "kind"}},
+	{"syslogd_listener_jetstream_redelivered_total", "Messages a jetstream listener received again.", []string{"listener"}},
+	{"syslogd_listener_jetstream_in_flight", "Messages a jetstream listener fetched and has not settled.", []string{"listener"}},
+	{"syslogd_listener_jetstream_bound", "1 while a jetstream listener is bound to its consumer.", []string{"listener"}},
 	{"syslogd_route_matched_total", "Messages matched by the route.", []string{"route"}},
 	{"syslogd_sink_enqueued_total", "Messages handed to the sink's queue.", []string{"sink"}},
 	{"syslogd_sink_written_total", "Messages written by the sink.", []string{"sink"}},
@@ -93,6 +97,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter("syslogd_listener_kernel_drops_total", float64(l.KernelDrops), name)
 		counter("syslogd_listener_read_errors_total", float64(l.ReadErrors), name)
 		counter("syslogd_listener_frame_timeouts_total", float64(l.FrameTimeouts), name)
+		if js := l.JetStream; js != nil {
+			counter("syslogd_listener_jetstream_acks_total", float64(js.Acked), name, "ack")
+			counter("syslogd_listener_jetstream_acks_total", float64(js.Naked), name, "nak")
+			counter("syslogd_listener_jetstream_acks_total", float64(js.Terminated), name, "term")
+			counter("syslogd_listener_jetstream_redelivered_total", float64(js.Redelivered), name)
+			gauge("syslogd_listener_jetstream_in_flight", float64(js.InFlight), name)
+			gauge("syslogd_listener_jetstream_bound", b2f(js.Bound), name)
+		}
 	}
 	for name, r := range s.Routes {
 		counter("syslogd_route_matched_total", float64(r.Matched), name)
@@ -116,15 +128,15 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		if st.Spooled != nil {
 			gauge("syslogd_sink_spooled", float64(*st.Spooled), name)
 		}
-		connected := 0.0
-		if st.Connected {
-			connected = 1
-		}
-		gauge("syslogd_sink_connected", connected, name)
-		up := 0.0
-		if st.State == "up" {
-			up = 1
-		}
-		gauge("syslogd_sink_up", up, name)
+		gauge("syslogd_sink_connected", b2f(st.Connected), name)
+		gauge("syslogd_sink_up", b2f(st.State == "up"), name)
 	}
+}
+
+// b2f is a boolean gauge's value.
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"time"
 
+	"syslogd/listener/jetstream"
 	"syslogd/sinks"
 	"syslogd/stats"
 )
@@ -23,7 +24,11 @@ func (d *Daemon) Snapshot() stats.Snapshot {
 			Reloads: d.reloads, ReloadFailures: d.failures, LastReloadError: d.lastError,
 		}
 		for _, lc := range d.cfg.Listeners {
-			s.Listeners[lc.Name] = listenerStats(d.reg.listener(lc.Name))
+			ls := listenerStats(d.reg.listener(lc.Name))
+			if lc.Protocol == "jetstream" {
+				ls.JetStream = jetStreamStats(&d.reg.listener(lc.Name).js)
+			}
+			s.Listeners[lc.Name] = ls
 		}
 		for _, rc := range d.cfg.Routes {
 			s.Routes[rc.Name] = stats.RouteStats{Matched: d.reg.route(rc.Name).Load()}
@@ -66,6 +71,15 @@ func listenerStats(c *listenerCounters) stats.ListenerStats {
 		Dropped: c.dropped(), Connections: c.sock.Connections.Load(), NoPRI: c.noPRI.Load(),
 		TooLarge: c.tooLarge.Load(), Rejected: c.sock.Rejected.Load(), KernelDrops: c.sock.KernelDrops.Load(),
 		ReadErrors: c.sock.ReadErrors.Load(), FrameTimeouts: c.sock.FrameTimeouts.Load(),
+	}
+}
+
+// jetStreamStats are a jetstream listener's own numbers.
+func jetStreamStats(m *jetstream.Metrics) *stats.JetStream {
+	return &stats.JetStream{
+		Acked: m.Acked.Load(), Naked: m.Naked.Load(), Terminated: m.Terminated.Load(),
+		Redelivered: m.Redelivered.Load(), InFlight: m.InFlight.Load(), FetchErrors: m.FetchErrors.Load(),
+		Connected: m.Connected.Load(), Bound: m.Bound.Load(),
 	}
 }
 

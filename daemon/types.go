@@ -24,6 +24,7 @@ var listenerTypes = []listenerType{
 	socketListener("udp"),
 	socketListener("tcp"),
 	socketListener("tls"),
+	jetstreamListener(),
 }
 
 var sinkTypes = []sinkType{
@@ -58,7 +59,10 @@ func Schema() config.Schema {
 type listenerType struct {
 	name    string
 	options func() config.Options
-	prepare func(d *Daemon, name string, o config.Options) (listener.Options, func() listener.Handler, error)
+	start   func(d *Daemon, name string, o config.Options) (source, error)
+	// update applies o to a running source in place, or returns
+	// listener.ErrRebind; nil when the kind cannot be updated.
+	update func(d *Daemon, name string, s source, o config.Options) error
 }
 
 // sinkType is one row: a type, its options, and how to build the sink.
@@ -101,23 +105,44 @@ func socketListener(protocol string) listenerType {
 		options: func() config.Options {
 			return &socketOptions{Listener: listener.DefaultOptions(protocol), Parser: parser.DefaultConfig()}
 		},
-		prepare: func(d *Daemon, name string, o config.Options) (listener.Options, func() listener.Handler, error) {
-			so := o.(*socketOptions)
-			popts, err := so.Parser.Options()
+		start: func(d *Daemon, name string, o config.Options) (source, error) {
+			lo, newHandler, err := prepareSocket(d, name, o)
 			if err != nil {
-				return so.Listener, nil, err
+				return nil, err
 			}
-			if _, err := parser.New(popts); err != nil {
-				return so.Listener, nil, err
+			l, err := listener.Listen(name, lo, newHandler, &d.reg.listener(name).sock, d.log)
+			if err != nil {
+				return nil, err // not a nil *Listener in a source
 			}
-			c := d.reg.listener(name)
-			newHandler := func() listener.Handler {
-				p, _ := parser.New(popts) // the same options succeeded above
-				return &handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name, ids: d.ids}
+			return l, nil
+		},
+		update: func(d *Daemon, name string, s source, o config.Options) error {
+			lo, newHandler, err := prepareSocket(d, name, o)
+			if err != nil {
+				return err
 			}
-			return so.Listener, newHandler, nil
+			return s.(*listener.Listener).Update(lo, newHandler)
 		},
 	}
+}
+
+// prepareSocket makes what a socket listener needs of its options: its
+// own, and a constructor of the handler that parses and routes.
+func prepareSocket(d *Daemon, name string, o config.Options) (listener.Options, func() listener.Handler, error) {
+	so := o.(*socketOptions)
+	popts, err := so.Parser.Options()
+	if err != nil {
+		return so.Listener, nil, err
+	}
+	if _, err := parser.New(popts); err != nil {
+		return so.Listener, nil, err
+	}
+	c := d.reg.listener(name)
+	newHandler := func() listener.Handler {
+		p, _ := parser.New(popts) // the same options succeeded above
+		return &handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name, ids: d.ids}
+	}
+	return so.Listener, newHandler, nil
 }
 
 // sinkOptions are what every sink reads: the Runner's queue options and

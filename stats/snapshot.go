@@ -46,6 +46,22 @@ type ListenerStats struct {
 	// FrameTimeouts counts connections closed for taking longer than
 	// frame_timeout to send one frame (tcp/tls).
 	FrameTimeouts uint64 `json:"frame_timeouts"`
+	// JetStream is set for jetstream listeners only.
+	*JetStream
+}
+
+// JetStream are a jetstream listener's own numbers: received = acked +
+// naked + terminated + in_flight whenever nothing is being settled; a
+// redelivered message is received again.
+type JetStream struct {
+	Acked       uint64 `json:"acked"`
+	Naked       uint64 `json:"naked"`
+	Terminated  uint64 `json:"terminated"`
+	Redelivered uint64 `json:"redelivered"`
+	InFlight    int64  `json:"in_flight"`
+	FetchErrors uint64 `json:"fetch_errors"`
+	Connected   bool   `json:"connected"`
+	Bound       bool   `json:"bound"`
 }
 
 // RouteStats are per route.

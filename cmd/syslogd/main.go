@@ -133,6 +133,7 @@ func shutdown(d *daemon.Daemon, timeout time.Duration, sig os.Signal, log *slog.
 	case <-time.After(timeout + hardStopGrace):
 		log.Error("shutdown did not finish within shutdown_timeout; exiting with messages not written",
 			"not_written", d.Unsettled(), "shutdown_timeout", timeout.String())
+		d.Abandon() // a JetStream source hands what it holds back at once
 		return 1
 	}
 }

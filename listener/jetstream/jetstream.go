@@ -89,6 +89,8 @@ type Listener struct {
 	settled  chan settlement // receipts resolved, for the acker
 	freed    chan struct{}   // a credit came back
 	stopping atomic.Bool     // Retire or Close began: naks carry no delay
+	// nakedBefore is Naked when Retire began, for Close's log line.
+	nakedBefore atomic.Uint64
 	stop     context.CancelFunc
 	fetchCtx context.Context
 	fetched  chan struct{} // closed when the fetch loop returned
@@ -168,11 +170,14 @@ func (l *Listener) Ready() bool { return l.m.Bound.Load() }
 // listener is done when it reaches 0.
 func (l *Listener) Connections() int { return int(l.m.InFlight.Load()) }
 
-// Retire stops fetching; what was fetched is still settled and
-// acknowledged (a retry is nak'ed without delay, so another instance takes
-// it at once). Close ends the rest.
+// Retire stops fetching, once the pull request under way ends (within
+// fetchWait); what was fetched is still settled and acknowledged (a retry
+// is nak'ed without delay, so another instance takes it at once). Close
+// ends the rest.
 func (l *Listener) Retire(context.Context) error {
-	l.stopping.Store(true)
+	if !l.stopping.Swap(true) {
+		l.nakedBefore.Store(l.m.Naked.Load())
+	}
 	l.stop()
 	<-l.fetched
 	return nil
@@ -209,12 +214,31 @@ func (l *Listener) Close(ctx context.Context) error {
 		if left > 0 {
 			l.log.Warn("nak'ed messages still unsettled at close; the server redelivers them", "messages", left)
 		}
+		l.log.Info("stopped consuming", "nak_on_stop", l.m.Naked.Load()-l.nakedBefore.Load(), "in_flight", l.m.InFlight.Load())
 		if err := l.nc.FlushTimeout(time.Second); err != nil && !errors.Is(err, natsgo.ErrConnectionClosed) {
 			l.closeErr = fmt.Errorf("flush acknowledgements: %w", err)
 		}
 		l.nc.Close()
 	})
 	return l.closeErr
+}
+
+// Abandon naks every message not acknowledged yet, whatever its sinks are
+// doing with it, and flushes, for a process that is exiting without them
+// (they may still be written, and then arrive twice). Safe to call while
+// Close waits; at most about half a second.
+func (l *Listener) Abandon() {
+	l.mu.Lock()
+	n := 0
+	for e := range l.pending {
+		_ = e.msg.Nak()
+		n++
+	}
+	clear(l.pending)
+	l.mu.Unlock()
+	l.m.Naked.Add(uint64(n))
+	_ = l.nc.FlushTimeout(500 * time.Millisecond)
+	l.log.Warn("exiting with messages unsettled: nak'ed them, another instance takes them now", "messages", n)
 }
 
 // fetchLoop binds to the consumer, then fetches while credits last, until
@@ -317,17 +341,17 @@ func (l *Listener) fetch(ctx context.Context, cons jetstream.Consumer) error {
 			}
 			continue
 		}
-		// A pull request lasts up to 5 s; Retire cancels it at once.
-		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		b, err := cons.Fetch(min(l.o.Batch, free), jetstream.FetchContext(fctx))
+		// A pull request lasts up to a second, and is never cut short:
+		// messages the server delivered to a cancelled request would be
+		// dropped by the client unseen, neither handled nor nak'ed, and
+		// come back only after ack_wait. Retire waits for it instead.
+		b, err := cons.Fetch(min(l.o.Batch, free), jetstream.FetchMaxWait(fetchWait))
 		if err != nil {
-			cancel()
 			return err
 		}
 		for msg := range b.Messages() {
 			l.handle(msg)
 		}
-		cancel()
 		if err := b.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) &&
 			!errors.Is(err, context.Canceled) && !errors.Is(err, natsgo.ErrTimeout) {
 			return err
@@ -335,6 +359,9 @@ func (l *Listener) fetch(ctx context.Context, cons jetstream.Consumer) error {
 	}
 	return nil
 }
+
+// fetchWait is how long one pull request waits for messages.
+const fetchWait = time.Second
 
 // handle hands one message to the handler with a receipt that reports its
 // settlement to the acker.
