@@ -91,13 +91,13 @@ type Listener struct {
 	stopping atomic.Bool     // Retire or Close began: naks carry no delay
 	// nakedBefore is Naked when Retire began, for Close's log line.
 	nakedBefore atomic.Uint64
-	stop     context.CancelFunc
-	fetchCtx context.Context
-	fetched  chan struct{} // closed when the fetch loop returned
-	acked    chan struct{} // closed when the acker returned
-	quit     chan struct{} // ends the acker and the progress ticker
-	once     sync.Once
-	closeErr error
+	stop        context.CancelFunc
+	fetchCtx    context.Context
+	fetched     chan struct{} // closed when the fetch loop returned
+	acked       chan struct{} // closed when the acker returned
+	quit        chan struct{} // ends the acker and the progress ticker
+	once        sync.Once
+	closeErr    error
 }
 
 type entry struct {
