@@ -42,6 +42,9 @@ type builder struct {
 	idPrefix string // the sink's name and "-": two sinks into one stream do not collide
 	scratch  []byte
 	strings  interner
+	// lastRecv and lastRecvS are the last Syslog-Received value made.
+	lastRecv  time.Time
+	lastRecvS string
 }
 
 func newBuilder(subject *template.Template, f format.Format, withID bool, name string) *builder {
@@ -74,8 +77,7 @@ func (b *builder) build(dst *natsgo.Msg, m *message.Message, data []byte, h nats
 	vals[3] = b.value(m.AppName)
 	vals[4] = b.source(m.Source)
 	vals[5] = b.value(m.Listener)
-	b.scratch = m.Received.UTC().AppendFormat(b.scratch[:0], time.RFC3339Nano)
-	vals[6] = string(b.scratch)
+	vals[6] = b.received(m.Received)
 	h[HeaderFacility] = vals[0:1:1]
 	h[HeaderSeverity] = vals[1:2:2]
 	h[HeaderHostname] = vals[2:3:3]
@@ -92,6 +94,17 @@ func (b *builder) build(dst *natsgo.Msg, m *message.Message, data []byte, h nats
 		h[HeaderMsgID] = vals[n : n+1 : n+1]
 	}
 	*dst = natsgo.Msg{Subject: subject, Header: h, Data: data}
+}
+
+// received returns t as the Syslog-Received value. Frames that arrived
+// with one read share their receipt time, so the string made for the last
+// one is reused while it matches.
+func (b *builder) received(t time.Time) string {
+	if !t.Equal(b.lastRecv) || b.lastRecvS == "" {
+		b.scratch = t.UTC().AppendFormat(b.scratch[:0], time.RFC3339Nano)
+		b.lastRecv, b.lastRecvS = t, string(b.scratch)
+	}
+	return b.lastRecvS
 }
 
 // headerValues is how many values build fills.
