@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,4 +176,34 @@ func TestSIGUSR1ReopensFiles(t *testing.T) {
 		t.Errorf("new file = %q", cur)
 	}
 	p.stop()
+}
+
+// TestHostlessMessageNamesTheSender: an RFC 3164 message without a
+// hostname gets the sender's address as its hostname, the same in a path
+// template as in the line written and in JSON.
+func TestHostlessMessageNamesTheSender(t *testing.T) {
+	p := start(t, `
+listeners: [{name: tcp, protocol: tcp, address: "127.0.0.1:0"}]
+sinks:
+  - {name: f, type: file, path: "{{DIR}}/{hostname}/x.log", format: rfc3164}
+  - {name: j, type: file, path: "{{DIR}}/{hostname}/x.json", format: json}
+routes: [{name: all, sinks: [f, j]}]
+stats: {address: "127.0.0.1:0"}
+`)
+	c, err := net.Dial("tcp", p.addrs["tcp"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("<174>pyapp[6915]: text\n")); err != nil { // Python's SysLogHandler: no timestamp, no host
+		t.Fatal(err)
+	}
+	c.Close()
+	p.waitStats("written", func(s statsDoc) bool { return s.Sinks["f"].Written == 1 && s.Sinks["j"].Written == 1 })
+	line := readFile(t, filepath.Join(p.dir, "127.0.0.1", "x.log"))
+	if !strings.Contains(line, " 127.0.0.1 ") {
+		t.Errorf("line %q does not name the sender", line)
+	}
+	if j := readFile(t, filepath.Join(p.dir, "127.0.0.1", "x.json")); !strings.Contains(j, `"hostname":"127.0.0.1"`) {
+		t.Errorf("json %q does not name the sender", j)
+	}
 }

@@ -84,7 +84,7 @@ func (p *Parser) parseNoPRI(m *message.Message, in []byte, src netip.AddrPort) {
 	} else {
 		m.Text = string(in)
 	}
-	if m.Hostname == "" && src.Addr().IsValid() {
+	if m.Hostname == "" && src.Addr().IsValid() { // all of it was the message
 		m.Hostname = src.Addr().String()
 	}
 	if m.Timestamp.IsZero() {
@@ -172,6 +172,13 @@ func (p *Parser) fill3164(m *message.Message, r parsed3164, orig []byte) {
 		text = string(orig[len(orig)-len(text):])
 	}
 	m.Text = text
+	if m.Hostname == "" && m.Source.Addr().IsValid() {
+		// No hostname in the header: the sender's address stands in, as
+		// RFC 3164 §4.3.3 tells a relay, so that every output (line
+		// formats, JSON, path and subject templates, headers) names the
+		// same host.
+		m.Hostname = m.Source.Addr().String()
+	}
 	switch {
 	case r.hasTS:
 		m.Timestamp = r.ts
