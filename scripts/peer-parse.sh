@@ -71,61 +71,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- install --
-# (trimmed copy of scripts/bench-e2e.sh)
-
-apt_install() {
-	[ "$(id -u)" = 0 ] || die "need root to install: $*"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2; then
-		apt-get update -qq >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
-	fi
-}
-
-installed() { dpkg-query -W -f '${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+# shellcheck source=scripts/peers.sh
+. "$ROOT/scripts/peers.sh"
 
 install_tools() {
 	command -v jq >/dev/null || apt_install jq
 	command -v perl >/dev/null || apt_install perl
 	command -v ss >/dev/null || apt_install iproute2
-}
-
-install_syslog_ng() {
-	command -v syslog-ng >/dev/null && return
-	if installed rsyslog; then
-		die "rsyslog is this system's logger and conflicts with syslog-ng-core; install syslog-ng-core yourself or run elsewhere"
-	fi
-	log "installing syslog-ng-core"
-	apt_install syslog-ng-core
-	if command -v systemctl >/dev/null; then
-		systemctl stop syslog-ng.service >/dev/null 2>&1 || true
-		systemctl disable syslog-ng.service >/dev/null 2>&1 || true
-	fi
-}
-
-install_rsyslog() {
-	if [ ! -x "$RS_ROOT/usr/sbin/rsyslogd" ]; then
-		local libs="" deb
-		installed libfastjson4 || libs="$libs libfastjson4"
-		installed libestr0 || libs="$libs libestr0"
-		# shellcheck disable=SC2086 # word splitting wanted
-		if [ -n "$libs" ]; then apt_install $libs; fi
-		mkdir -p "$WORK/debs"
-		deb=$(ls "$WORK"/debs/rsyslog_*.deb 2>/dev/null | head -n1 || true)
-		if [ -z "$deb" ]; then
-			log "downloading rsyslog .deb"
-			(cd "$WORK/debs" && apt-get download rsyslog 2>&1 | grep -v unsandboxed >&2 || true)
-			deb=$(ls "$WORK"/debs/rsyslog_*.deb 2>/dev/null | head -n1 || true)
-			[ -n "$deb" ] || die "apt-get download rsyslog failed"
-		fi
-		rm -rf "$RS_ROOT"
-		dpkg -x "$deb" "$RS_ROOT"
-	fi
-	local f missing=""
-	for f in "$RS_ROOT/usr/sbin/rsyslogd" "$RS_MODDIR/imtcp.so" "$RS_MODDIR/mmpstrucdata.so"; do
-		[ -e "$f" ] || die "missing $f"
-		missing="$missing$(ldd "$f" | awk '/not found/ {printf " %s", $1}')"
-	done
-	[ -z "$missing" ] || die "rsyslog needs libraries that are not installed:$missing"
 }
 
 # ---------------------------------------------------------------- configs --
@@ -345,7 +297,7 @@ main() {
 	local t0=$SECONDS
 	install_tools
 	install_syslog_ng
-	install_rsyslog
+	install_rsyslog imtcp mmpstrucdata
 	[ -f "$FRAMES" ] || die "no $FRAMES"
 	for p in "$RS_PORT" "$NG_PORT"; do
 		! port_busy "$p" || die "port $p is in use; set RS_PORT/NG_PORT"
