@@ -66,9 +66,7 @@ type recordHandler struct {
 }
 
 func (h *recordHandler) HandleRecord(r *jetstream.Record) {
-	h.c.received.Add(1)
-	h.c.bytes.Add(uint64(len(r.Data)))
-	h.totals.received.Add(1)
+	h.count(len(r.Data))
 	t := h.table.Load()
 	var m *message.Message
 	if h.payload == jetstream.PayloadJSON {
@@ -83,13 +81,7 @@ func (h *recordHandler) HandleRecord(r *jetstream.Record) {
 	}
 	m.ID = recordID(r)
 	m.Receipt = r.Receipt
-	if !m.Parsed() {
-		h.c.parseErrors.Add(1)
-	}
-	if m.NoPRI {
-		h.c.noPRI.Add(1)
-	}
-	route(t, m, &h.dec, h.c, h.totals)
+	h.dispatch(t, m)
 }
 
 // origin is the edge's sender address from its Syslog-Source header (the

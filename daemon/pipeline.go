@@ -38,13 +38,23 @@ type handler struct {
 }
 
 func (h *handler) HandleFrame(f *listener.Frame) {
-	h.c.received.Add(1)
-	h.c.bytes.Add(uint64(len(f.Data)))
-	h.totals.received.Add(1)
+	h.count(len(f.Data))
 	t := h.table.Load()
 	h.parser.SetKeepRaw(t.keepRaw)
 	m := h.parser.Parse(f.Data, f.Source, h.name, f.Received)
 	m.ID = h.idr.Next(h.ids)
+	h.dispatch(t, m)
+}
+
+// count counts one received frame (or record) of n bytes.
+func (h *handler) count(n int) {
+	h.c.received.Add(1)
+	h.c.bytes.Add(uint64(n))
+	h.totals.received.Add(1)
+}
+
+// dispatch counts what the parser made of m and routes it.
+func (h *handler) dispatch(t *table, m *message.Message) {
 	if !m.Parsed() {
 		h.c.parseErrors.Add(1)
 	}
