@@ -45,8 +45,8 @@ func (b *Backoff) Reset() { b.n = 0 }
 
 // Delay returns the delay before retry n without touching the state of
 // Next: Min doubled n times, capped at Max. n <= 0 gives Min. It suits
-// callers that count attempts themselves, such as nats.go's reconnect
-// delay callback.
+// callers that count attempts themselves. (nats.go's reconnect delay is
+// natsconn's, which as a leaf package does not import this one.)
 func (b Backoff) Delay(n int) time.Duration {
 	d, hi := backoffLimits(b.Min, b.Max)
 	for ; n > 0 && d < hi; n-- {
