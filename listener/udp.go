@@ -7,9 +7,6 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 )
 
 const (
@@ -20,10 +17,14 @@ const (
 	udpReadBuffer = 4 << 20
 )
 
-// batchReader is ReadBatch of ipv4.PacketConn and ipv6.PacketConn
-// (recvmmsg on Linux, one datagram per call elsewhere).
-type batchReader interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
+// slot is one datagram of a batch, as a batchReader reports it
+// (recvmmsg_linux.go, recvmmsg_other.go).
+type slot struct {
+	buf   []byte         // the slot's buffer, max_message_bytes+1 long; the datagram is buf[:n] if it fits
+	n     int            // the datagram's length; on Linux (MSG_TRUNC) its real length even if truncated
+	trunc bool           // the kernel truncated it to fit buf
+	oob   []byte         // its control messages (SO_RXQ_OVFL)
+	src   netip.AddrPort // the sender, unmapped
 }
 
 func (l *Listener) listenUDP() error {
@@ -37,10 +38,15 @@ func (l *Listener) listenUDP() error {
 	if err := enableDropCounter(uc); err != nil {
 		l.log.Warn("kernel drop counter unavailable", "error", err)
 	}
+	br, err := newBatchReader(uc)
+	if err != nil {
+		_ = uc.Close()
+		return err
+	}
 	l.packet = uc
 	drops := new(dropCounter)
 	l.wg.Add(2)
-	go l.readUDP(drops)
+	go l.readUDP(br, drops)
 	go l.watchDrops(drops, dropsInterval)
 	return nil
 }
@@ -50,17 +56,8 @@ const dropsInterval = time.Second
 
 // readUDP reads datagrams in batches until Close closes the socket and
 // calls the handler for each on this goroutine.
-func (l *Listener) readUDP(drops *dropCounter) {
+func (l *Listener) readUDP(br *batchReader, drops *dropCounter) {
 	defer l.wg.Done()
-	var br batchReader = ipv6.NewPacketConn(l.packet)
-	if la, ok := l.packet.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() != nil {
-		br = ipv4.NewPacketConn(l.packet)
-	}
-	oob := make([]byte, udpBatch*oobSize)
-	msgs := make([]ipv4.Message, udpBatch)
-	for i := range msgs {
-		msgs[i].OOB = oob[i*oobSize : (i+1)*oobSize : (i+1)*oobSize]
-	}
 	var (
 		set *settings
 		h   Handler
@@ -69,11 +66,7 @@ func (l *Listener) readUDP(drops *dropCounter) {
 	// max_message_bytes, and a handler of their making.
 	use := func(cur *settings) {
 		if set == nil || cur.o.MaxMessageBytes != set.o.MaxMessageBytes {
-			size := cur.o.MaxMessageBytes + 1 // one more byte shows truncation without MSG_TRUNC
-			bufs := make([]byte, udpBatch*size)
-			for i := range msgs {
-				msgs[i].Buffers = [][]byte{bufs[i*size : (i+1)*size : (i+1)*size]}
-			}
+			br.setSize(cur.o.MaxMessageBytes + 1) // one more byte shows truncation without MSG_TRUNC
 		}
 		set, h = cur, cur.newHandler()
 	}
@@ -84,7 +77,7 @@ func (l *Listener) readUDP(drops *dropCounter) {
 		if cur := l.set.Load(); cur != set {
 			use(cur) // an Update: from the next datagrams on
 		}
-		n, err := br.ReadBatch(msgs, recvFlags)
+		got, err := br.read()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || l.isClosing() {
 				return
@@ -101,25 +94,22 @@ func (l *Listener) readUDP(drops *dropCounter) {
 		}
 		delay = 0
 		now := time.Now().UTC()
-		for i := range msgs[:n] {
-			m := &msgs[i]
-			if cur, ok := rxqOverflow(m.OOB[:m.NN]); ok {
-				if d := drops.update(cur); d > 0 {
-					l.m.KernelDrops.Add(d)
+		for i := range got {
+			d := &got[i]
+			if cur, ok := rxqOverflow(d.oob); ok {
+				if n := drops.update(cur); n > 0 {
+					l.m.KernelDrops.Add(n)
 				}
 			}
-			l.datagram(h, set, &frame, m, now)
+			l.datagram(h, set, &frame, d, now)
 		}
 	}
 }
 
 // datagram checks one datagram against the allowlist and the size limit
 // and hands it to h.
-func (l *Listener) datagram(h Handler, set *settings, frame *Frame, m *ipv4.Message, now time.Time) {
-	var src netip.AddrPort
-	if ua, ok := m.Addr.(*net.UDPAddr); ok {
-		src = unmapped(ua.AddrPort())
-	}
+func (l *Listener) datagram(h Handler, set *settings, frame *Frame, d *slot, now time.Time) {
+	src := d.src
 	if !allowed(set.o.AllowedSources, src.Addr()) {
 		l.m.Rejected.Add(1)
 		if ok, k := l.rare.rejected.allow(now); ok {
@@ -128,11 +118,11 @@ func (l *Listener) datagram(h Handler, set *settings, frame *Frame, m *ipv4.Mess
 		return
 	}
 	// With MSG_TRUNC in the flags Linux reports the datagram's real length.
-	if m.N > set.o.MaxMessageBytes || m.Flags&msgTrunc != 0 {
-		h.HandleOversize(src, max(m.N, set.o.MaxMessageBytes+1))
+	if d.n > set.o.MaxMessageBytes || d.trunc {
+		h.HandleOversize(src, max(d.n, set.o.MaxMessageBytes+1))
 		return
 	}
-	data := trimDatagram(m.Buffers[0][:m.N])
+	data := trimDatagram(d.buf[:d.n])
 	if len(data) == 0 {
 		return
 	}
