@@ -71,7 +71,7 @@ routes: [{name: r, sinks: [f, n, j]}]
 	if l, _ := listenerOptions(t, c.Listeners[1]); l.TLS == nil || l.TLS.ClientAuth != listener.ClientAuthNone {
 		t.Errorf("tls = %+v, want client_auth none", l.TLS)
 	}
-	queue := sinks.Options{WhenFull: sinks.Block, QueueSize: 10000, BatchSize: 512, StallTimeout: 10 * time.Second}
+	queue := sinks.Options{WhenFull: sinks.Block, QueueSize: 10000, QueueMaxBytes: 8 << 20, BatchSize: 512, StallTimeout: 10 * time.Second}
 	q, f := sinkOptions[file.Options](t, c.Sinks[0])
 	if want := (file.Options{Path: "x.log", Format: format.RFC3164, FSync: file.FSyncNever, MaxOpenFiles: 256}); q != queue || f != want {
 		t.Errorf("file sink defaults: %+v %+v, want %+v", q, f, want)
@@ -113,7 +113,7 @@ func TestValuesDecoded(t *testing.T) {
 	if p := c.Routes[1].Match.Parsed; p == nil || *p {
 		t.Errorf("routes[1].match.parsed = %v, want false", p)
 	}
-	if q, _ := sinkOptions[nats.Options](t, c.Sinks[1]); c.Log.Format != "json" || q.WhenFull != sinks.DropNewest {
+	if q, _ := sinkOptions[nats.Options](t, c.Sinks[1]); c.Log.Format != "json" || q.WhenFull != sinks.DropNewest || q.QueueMaxBytes != 1<<20 {
 		t.Errorf("log %+v, sinks[1] %+v", c.Log, q)
 	}
 }

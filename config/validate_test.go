@@ -242,6 +242,12 @@ func TestSinkProblems(t *testing.T) {
 			`2:67: sinks[0].queue_size: must be > 0`,
 			`2:82: sinks[0].batch_size: must be > 0`,
 		}},
+		{"queue_max_bytes", s(`{name: f, type: journald, queue_max_bytes: 0}`, `{name: g, type: file, path: x.log, queue_max_bytes: -1}`,
+			`{name: h, type: journald, queue_max_bytes: 8MiB}`), []string{
+			`2:48: sinks[0].queue_max_bytes: must be > 0`,
+			`3:57: sinks[1].queue_max_bytes: must be > 0`,
+			`4:48: sinks[2].queue_max_bytes: expected an integer, got "8MiB"`,
+		}},
 		{"file", s(`{name: f, type: file}`, `{name: g, type: file, path: "log/{host}.log", format: cef, fsync: always, max_open_files: 0}`), []string{
 			`2:5: sinks[0].path: required`,
 			`3:33: sinks[1].path: unknown placeholder {host} (known: {hostname} {app_name} {proc_id} {msg_id} {facility} {severity} {listener} {source_ip} {date} {year} {month} {day} {hour})`,

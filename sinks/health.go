@@ -101,7 +101,7 @@ func (r *Runner) watch() {
 	for {
 		select {
 		case <-t.C:
-			if len(r.q) == cap(r.q) && r.h.stalled(r.cfg.StallTimeout) {
+			if r.queueFull() && r.h.stalled(r.cfg.StallTimeout) {
 				r.markDown("stalled")
 			}
 			r.syncBuffer()

@@ -7,13 +7,19 @@ import (
 )
 
 // Options are the queue settings every sink has, beside its type's own
-// (when_full, queue_size, batch_size). The struct, its defaults and its
-// checks live here, once; the configuration decodes the file's keys over
-// DefaultOptions, so a key set to 0 stays 0 and Check reports it.
+// (when_full, queue_size, queue_max_bytes, batch_size). The struct, its
+// defaults and its checks live here, once; the configuration decodes the
+// file's keys over DefaultOptions, so a key set to 0 stays 0 and Check
+// reports it.
 type Options struct {
 	WhenFull  Policy `yaml:"when_full" mapstructure:"when_full"`
 	QueueSize int    `yaml:"queue_size" mapstructure:"queue_size"` // messages
-	BatchSize int    `yaml:"batch_size" mapstructure:"batch_size"` // messages per Write
+	// QueueMaxBytes bounds the queue by the messages' estimated memory
+	// (message.Size) as QueueSize does by their number: whichever is
+	// reached first makes the queue full. A message larger than the bound
+	// is still taken into an empty queue, so that none waits forever.
+	QueueMaxBytes int64 `yaml:"queue_max_bytes" mapstructure:"queue_max_bytes"`
+	BatchSize     int   `yaml:"batch_size" mapstructure:"batch_size"` // messages per Write
 	// StallTimeout is how long a sink may write nothing while its queue is
 	// full before it counts as down (see Runner.Enqueue): the longest a
 	// listener waits for a live but stuck sink.
@@ -39,15 +45,17 @@ func (b *BufferOptions) SetDefaults() { b.MaxBytes = DefaultBufferMaxBytes }
 
 // Queue defaults.
 const (
-	DefaultQueueSize    = 10000
-	DefaultBatchSize    = 512
-	DefaultStallTimeout = 10 * time.Second
+	DefaultQueueSize     = 10000
+	DefaultQueueMaxBytes = 8 << 20
+	DefaultBatchSize     = 512
+	DefaultStallTimeout  = 10 * time.Second
 )
 
 // DefaultOptions returns the queue settings a sink gets when the
 // configuration names none.
 func DefaultOptions() Options {
-	return Options{WhenFull: Block, QueueSize: DefaultQueueSize, BatchSize: DefaultBatchSize, StallTimeout: DefaultStallTimeout}
+	return Options{WhenFull: Block, QueueSize: DefaultQueueSize, QueueMaxBytes: DefaultQueueMaxBytes,
+		BatchSize: DefaultBatchSize, StallTimeout: DefaultStallTimeout}
 }
 
 // Check reports every problem as a *FieldError.
@@ -55,6 +63,9 @@ func (o *Options) Check() []error {
 	var errs []error
 	if o.QueueSize <= 0 {
 		errs = append(errs, Errorf("queue_size", "must be > 0"))
+	}
+	if o.QueueMaxBytes <= 0 {
+		errs = append(errs, Errorf("queue_max_bytes", "must be > 0"))
 	}
 	if o.BatchSize <= 0 {
 		errs = append(errs, Errorf("batch_size", "must be > 0"))

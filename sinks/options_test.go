@@ -7,19 +7,34 @@ import (
 )
 
 func TestOptionsCheck(t *testing.T) {
-	if errs := new(Options).Check(); len(errs) != 3 {
-		t.Errorf("zero options: %v, want queue_size, batch_size and stall_timeout", errs)
+	if errs := new(Options).Check(); len(errs) != 4 {
+		t.Errorf("zero options: %v, want queue_size, queue_max_bytes, batch_size and stall_timeout", errs)
 	}
 	d := DefaultOptions()
-	if errs := d.Check(); errs != nil || d.WhenFull != Block || d.QueueSize != DefaultQueueSize || d.BatchSize != DefaultBatchSize {
+	if errs := d.Check(); errs != nil || d.WhenFull != Block || d.QueueSize != DefaultQueueSize ||
+		d.QueueMaxBytes != 8<<20 || d.BatchSize != DefaultBatchSize {
 		t.Errorf("defaults %+v: %v", d, errs)
 	}
-	var got []string
-	for _, err := range (&Options{QueueSize: -1, BatchSize: 0, StallTimeout: time.Second}).Check() {
-		got = append(got, err.(*FieldError).FieldPath()+": "+err.(*FieldError).Err.Error())
-	}
-	if want := []string{"queue_size: must be > 0", "batch_size: must be > 0"}; !slices.Equal(got, want) {
-		t.Errorf("got %q, want %q", got, want)
+	for _, tc := range []struct {
+		name string
+		o    Options
+		want []string
+	}{
+		{"counts", Options{QueueSize: -1, QueueMaxBytes: 1, BatchSize: 0, StallTimeout: time.Second},
+			[]string{"queue_size: must be > 0", "batch_size: must be > 0"}},
+		{"queue_max_bytes 0", Options{QueueSize: 1, QueueMaxBytes: 0, BatchSize: 1, StallTimeout: time.Second},
+			[]string{"queue_max_bytes: must be > 0"}},
+		{"queue_max_bytes negative", Options{QueueSize: 1, QueueMaxBytes: -1, BatchSize: 1, StallTimeout: time.Second},
+			[]string{"queue_max_bytes: must be > 0"}},
+		{"queue_max_bytes 1", Options{QueueSize: 1, QueueMaxBytes: 1, BatchSize: 1, StallTimeout: time.Second}, nil},
+	} {
+		var got []string
+		for _, err := range tc.o.Check() {
+			got = append(got, err.(*FieldError).FieldPath()+": "+err.(*FieldError).Err.Error())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
 

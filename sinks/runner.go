@@ -39,6 +39,9 @@ func (c *RunnerConfig) applyDefaults() {
 	if c.QueueSize <= 0 {
 		c.QueueSize = DefaultQueueSize
 	}
+	if c.QueueMaxBytes <= 0 {
+		c.QueueMaxBytes = DefaultQueueMaxBytes
+	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = DefaultBatchSize
 	}
@@ -60,7 +63,22 @@ type Runner struct {
 	c    *Counters
 	log  *slog.Logger
 
-	q        chan *message.Message
+	q chan *message.Message
+	// qbytes is the estimated memory (message.Size) of what is in q, and
+	// of what senders reserved on their way into it: added by Enqueue
+	// before its send, taken out by whoever receives from q (took).
+	qbytes atomic.Int64
+	// waiting counts senders in wait (when_full: block). While there are
+	// any, freed bytes put a token in room, so that one of them tries
+	// again; a sender does not go to sleep without a token on the way:
+	// it counts itself in waiting before it reads qbytes, and whoever
+	// frees bytes updates qbytes before it reads waiting.
+	waiting atomic.Int32
+	room    chan struct{}
+	// fullAt is when a message last found the queue full by bytes (unix
+	// nanoseconds, like health.progress): the watchdog's view of a queue
+	// that is full by bytes while its channel has room (see queueFull).
+	fullAt   atomic.Int64
 	h        *health
 	spill    *Spill        // nil: no disk buffer
 	spilling atomic.Bool   // the buffer holds messages: new ones go there too, to keep order
@@ -99,6 +117,7 @@ func NewRunner(cfg RunnerConfig, s Sink, c *Counters, log *slog.Logger) *Runner 
 	r := &Runner{
 		cfg: cfg, sink: s, c: c, log: log.With("sink", cfg.Name),
 		q:        make(chan *message.Message, cfg.QueueSize),
+		room:     make(chan struct{}, 1),
 		h:        newHealth(),
 		spill:    cfg.Spill,
 		wake:     make(chan struct{}, 1),
@@ -128,7 +147,8 @@ func (r *Runner) Sink() Sink { return r.sink }
 // Queued returns the number of messages waiting in the queue.
 func (r *Runner) Queued() int { return len(r.q) }
 
-// Enqueue hands m to the sink. When the queue is full, m goes to the disk
+// Enqueue hands m to the sink. When the queue is full (it holds QueueSize
+// messages, or m would take it past QueueMaxBytes), m goes to the disk
 // buffer if the sink has one and it has room. Otherwise: with Block it
 // waits for room while the sink is up, at most until the sink is found
 // stalled (StallTimeout); with DropNewest it counts queue_full and returns;
@@ -143,15 +163,20 @@ func (r *Runner) Enqueue(m *message.Message) {
 		}
 		return
 	}
+	// Sized once: a message is never modified, so took frees the same
+	// number when it leaves the queue.
+	size := int64(m.Size())
 	// Non-blocking attempt first: a one-case select with default compiles
 	// to a plain channel send, much cheaper than the selects below, and
 	// the queue is rarely full. While the disk buffer holds messages, new
-	// ones join them there, so that they are written in order.
-	if !r.spilling.Load() {
+	// ones join them there, so that they are written in order. A queue
+	// full by bytes takes the same path as one full by count.
+	if !r.spilling.Load() && r.reserve(size) {
 		select {
 		case r.q <- m:
 			return
 		default:
+			r.release(size)
 		}
 	}
 	if r.toBuffer(m) {
@@ -165,13 +190,104 @@ func (r *Runner) Enqueue(m *message.Message) {
 		r.dropOne(m, ReasonQueueFull)
 		return
 	}
-	select {
-	case r.q <- m:
-	case <-r.h.falls():
-		r.dropOne(m, ReasonSinkDown)
-	case <-r.ctx.Done():
-		r.dropOne(m, ReasonShutdownTimeout)
+	r.wait(m, size)
+}
+
+// wait is Enqueue with when_full: block once the queue was full: it
+// queues m when there is room for it, by count and by bytes, or drops it
+// when the sink goes down (sink_down) or the Runner is aborted
+// (shutdown_timeout).
+func (r *Runner) wait(m *message.Message, size int64) {
+	r.waiting.Add(1) // before reserve reads qbytes: see Runner.waiting
+	defer func() {
+		// The bytes that let this sender in may have room for the next
+		// one too: hand the wake-up on. A sender that goes back to sleep
+		// does not, or two waiting senders would wake each other in turn.
+		if r.waiting.Add(-1) > 0 {
+			r.signalRoom()
+		}
+	}()
+	for {
+		falls := r.h.falls()
+		if r.reserve(size) {
+			select {
+			case r.q <- m:
+				return
+			case <-falls:
+				r.release(size)
+				r.dropOne(m, ReasonSinkDown)
+			case <-r.ctx.Done():
+				r.release(size)
+				r.dropOne(m, ReasonShutdownTimeout)
+			}
+			return
+		}
+		select {
+		case <-r.room:
+		case <-falls:
+			r.dropOne(m, ReasonSinkDown)
+			return
+		case <-r.ctx.Done():
+			r.dropOne(m, ReasonShutdownTimeout)
+			return
+		}
 	}
+}
+
+// reserve adds n to the queue's bytes, unless the queue holds some
+// already and n would take it past QueueMaxBytes: a message larger than
+// the bound still gets into an empty queue, so that none is refused or
+// waits forever. A compare-and-swap rather than an add undone on failure,
+// so that a message refused for a moment never makes another that fits
+// look refused too.
+func (r *Runner) reserve(n int64) bool {
+	for {
+		cur := r.qbytes.Load()
+		if cur > 0 && cur+n > r.cfg.QueueMaxBytes {
+			// Recorded once between two batches, all the watchdog
+			// needs: a clock read for every refused message would slow
+			// the drop path for nothing.
+			if r.fullAt.Load() <= r.h.progress.Load() {
+				r.fullAt.Store(time.Now().UnixNano())
+			}
+			return false
+		}
+		if r.qbytes.CompareAndSwap(cur, cur+n) {
+			return true
+		}
+	}
+}
+
+// release takes n out of the queue's bytes and wakes a sender waiting for
+// room, if there is one.
+func (r *Runner) release(n int64) {
+	r.qbytes.Add(-n)
+	if r.waiting.Load() > 0 {
+		r.signalRoom()
+	}
+}
+
+// took accounts for m, just received from the queue: its bytes are free.
+// Every receive from q goes through it.
+func (r *Runner) took(m *message.Message) *message.Message {
+	r.release(int64(m.Size()))
+	return m
+}
+
+// signalRoom leaves a token in room; one already there suffices, since a
+// sender woken by it tries again and passes it on once in.
+func (r *Runner) signalRoom() {
+	select {
+	case r.room <- struct{}{}:
+	default:
+	}
+}
+
+// queueFull reports whether the queue is full: by count, or by bytes (a
+// message found it so since the last batch began, and none has left it
+// since, for the Runner takes a batch as it receives).
+func (r *Runner) queueFull() bool {
+	return len(r.q) == cap(r.q) || r.fullAt.Load() > r.h.progress.Load()
 }
 
 // Stop drains the queue into the sink until ctx is done, then counts what
@@ -199,7 +315,7 @@ func (r *Runner) Stop(ctx context.Context) error {
 		if n := len(r.q); n > 0 {
 			kept := 0
 			for range n {
-				if m := <-r.q; r.toBuffer(m) {
+				if m := r.took(<-r.q); r.toBuffer(m) {
 					kept++
 				} else {
 					r.dropOne(m, ReasonShutdownTimeout)
@@ -249,7 +365,7 @@ func (r *Runner) run() {
 				// after a pause rather than spin.
 				select {
 				case m := <-r.q:
-					r.write(r.fill(append(batch[:0], m)))
+					r.write(r.fill(append(batch[:0], r.took(m))))
 				case <-r.stopping:
 					r.drain(batch)
 					return
@@ -260,7 +376,7 @@ func (r *Runner) run() {
 		}
 		select {
 		case m := <-r.q:
-			r.write(r.fill(append(batch[:0], m)))
+			r.write(r.fill(append(batch[:0], r.took(m))))
 		case <-r.wake:
 		case <-r.stopping:
 			r.drain(batch)
@@ -275,7 +391,7 @@ func (r *Runner) fill(batch []*message.Message) []*message.Message {
 	for len(batch) < cap(batch) {
 		select {
 		case m := <-r.q:
-			batch = append(batch, m)
+			batch = append(batch, r.took(m))
 		default:
 			return batch
 		}
@@ -297,7 +413,7 @@ func (r *Runner) drain(batch []*message.Message) {
 		// A sender is between its check and its send; give it the CPU.
 		select {
 		case m := <-r.q:
-			r.write(r.fill(append(batch[:0], m)))
+			r.write(r.fill(append(batch[:0], r.took(m))))
 		case <-time.After(time.Millisecond):
 		case <-r.ctx.Done():
 		}
@@ -452,7 +568,7 @@ func (r *Runner) moveToBuffer(batch []*message.Message) bool {
 		r.bufferOrDrop(m)
 	}
 	for len(r.q) > 0 {
-		r.bufferOrDrop(<-r.q)
+		r.bufferOrDrop(r.took(<-r.q))
 	}
 	return true
 }
