@@ -71,11 +71,13 @@ func TestParseErrorReasons(t *testing.T) {
 		{"", "", errEmpty},
 		{"", "\r\n", errEmpty},
 		{"", "<192>x", errPRIOutOfRange},
-		{"", "<13>", "rfc3164: nothing after pri"},
+		{"", "<13>", ""}, // PRI only: an empty RFC 3164 message, as rsyslog and syslog-ng read it
 		{"rfc3164", "<13>hello world", ""}, // RFC 3164 §4.3.2: kept as MSG, not an error
-		{"", "<13>Oct 11 22:14:15", "rfc3164: malformed message"},
+		{"", "<13>Oct 11 22:14:15", ""},
+		{"", "<13>Oct 32 22:14:15 host app: m", "rfc3164: "},
 		{"", "<165>1 2003-10-11T22:14:15.003Z mymachine", "rfc5424: expecting an hostname"},
-		{"", "<14>1 - - - - - [id a=\"1\"][id b=\"2\"]", "rfc5424: duplicate structured data element id"},
+		{"", "<14>1 - - - - - [id a=\"1\"][id b=\"2\"]", ""}, // a repeated SD-ID is kept, not refused
+		{"", "<14>1 - - - - - [id a=\"1\"]x", "rfc5424: "},
 		{"rfc5424", "no pri", "rfc5424: missing pri"},
 		{"rfc5424", "<13>Oct 11 22:14:15 host app: m", "rfc5424: expecting a version value"},
 	}

@@ -26,10 +26,14 @@ type parsed3164 struct {
 // parse3164 fills m from an RFC 3164 frame with a valid PRI; priEnd is
 // the offset just past its '>' (from parsePRI).
 func (p *Parser) parse3164(m *message.Message, in, data []byte, pri, priEnd int) {
+	if !p.noFast && p.fast3164(m, in, pri, priEnd, false) {
+		return
+	}
 	r, err := p.run3164(in, priEnd)
 	if err != nil {
-		if rest, ok := headerless(in[priEnd:]); ok {
-			p.relayHeaderless(m, rest, pri)
+		// Neither grammar: read it as a header without a timestamp, the way
+		// RFC 3164 §4.3.2 tells a relay to (PRI valid, the rest is kept).
+		if !p.noFast && p.fast3164(m, in, pri, priEnd, true) {
 			return
 		}
 		unparsed(m, data, pri, reason3164(in[priEnd:], err))
@@ -40,41 +44,20 @@ func (p *Parser) parse3164(m *message.Message, in, data []byte, pri, priEnd int)
 	p.fill3164(m, r, in)
 }
 
-// headerless returns rest, the text after PRI, when it does not even
-// begin like an RFC 3164 header (no month name, ISO date, Cisco '*' or
-// counter).
-func headerless(rest []byte) ([]byte, bool) {
-	j := 0
-	for j < len(rest) && rest[j] == ' ' {
-		j++
-	}
-	r := rest[j:]
-	if len(r) == 0 || (len(r) >= 3 && isMonth(r[:3])) || isISODate(r) || r[0] == '*' || isDigit(r[0]) {
-		return nil, false
-	}
-	return rest, true
-}
-
-// relayHeaderless handles "<PRI>text" the way RFC 3164 §4.3.2 tells a
-// relay to: the PRI is valid, so the message is kept as RFC 3164 with the
-// whole text as MSG, the sender's address as hostname and the receipt time
-// as timestamp. Many embedded devices send exactly this.
-func (p *Parser) relayHeaderless(m *message.Message, text []byte, pri int) {
-	m.Format = message.RFC3164
-	m.Facility, m.Severity, _ = message.DecodePRI(pri)
-	m.Text = string(text)
-	if m.Source.Addr().IsValid() {
-		m.Hostname = m.Source.Addr().String()
-	}
-	m.Timestamp = m.Received
-}
-
 // parseNoPRI handles a frame that does not start with '<' the way
 // RFC 3164 §4.3.3 tells a relay to: it is user.notice, and the sender's
 // address and the receipt time stand in for a hostname and timestamp the
 // text does not carry. If the text is no RFC 3164 header without its PRI
 // either, all of it is the message. Neither case is an error.
 func (p *Parser) parseNoPRI(m *message.Message, in []byte, src netip.AddrPort) {
+	i := 0
+	for i < len(in) && in[i] == ' ' {
+		i++
+	}
+	if _, _, ok := p.stamp3164(in, i, m.Received); ok && !p.noFast && p.fast3164(m, in, defaultPRI, 0, false) {
+		m.NoPRI = true
+		return
+	}
 	m.Format = message.RFC3164
 	m.NoPRI = true
 	m.Facility, m.Severity, _ = message.DecodePRI(defaultPRI)
@@ -84,8 +67,8 @@ func (p *Parser) parseNoPRI(m *message.Message, in []byte, src netip.AddrPort) {
 	} else {
 		m.Text = string(in)
 	}
-	if m.Hostname == "" && src.Addr().IsValid() { // all of it was the message
-		m.Hostname = src.Addr().String()
+	if m.Hostname == "" { // all of it was the message
+		m.Hostname = p.senderName(src)
 	}
 	if m.Timestamp.IsZero() {
 		m.Timestamp = m.Received
@@ -172,12 +155,12 @@ func (p *Parser) fill3164(m *message.Message, r parsed3164, orig []byte) {
 		text = string(orig[len(orig)-len(text):])
 	}
 	m.Text = text
-	if m.Hostname == "" && m.Source.Addr().IsValid() {
+	if m.Hostname == "" {
 		// No hostname in the header: the sender's address stands in, as
 		// RFC 3164 §4.3.3 tells a relay, so that every output (line
 		// formats, JSON, path and subject templates, headers) names the
 		// same host.
-		m.Hostname = m.Source.Addr().String()
+		m.Hostname = p.senderName(m.Source)
 	}
 	switch {
 	case r.hasTS:

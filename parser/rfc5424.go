@@ -18,6 +18,9 @@ const bom = "\xEF\xBB\xBF"
 // and priEnd the offset just past its '>' (from parsePRI).
 // go-syslog's MSG-ANY rule accepts any octets, so non-UTF-8 bodies parse.
 func (p *Parser) parse5424(m *message.Message, in, data []byte, pri, priEnd int) {
+	if !p.noFast && p.fast5424(m, in, pri, priEnd) {
+		return
+	}
 	src, ts, lifted := in, time.Time{}, false
 	if !p.noLift {
 		if scratch, t, ok := p.liftTimestamp(in, priEnd); ok {

@@ -49,7 +49,10 @@ func (p *Parser) liftTimestamp(in []byte, priEnd int) (scratch []byte, ts time.T
 // rfc5424Stamp checks the shape RFC 5424 §6.2.3 allows:
 // YYYY-MM-DDTHH:MM:SS[.1-6 digits](Z|+HH:MM|-HH:MM). Ranges are left to
 // time.Parse.
-func rfc5424Stamp(b []byte) bool {
+func rfc5424Stamp(b []byte) bool { return stampShape(b, 6) }
+
+// stampShape is rfc5424Stamp with up to maxFrac fraction digits.
+func stampShape(b []byte, maxFrac int) bool {
 	const base = len("2006-01-02T15:04:05")
 	if len(b) < base+1 {
 		return false
@@ -80,7 +83,7 @@ func rfc5424Stamp(b []byte) bool {
 		for n < len(rest) && isDigit(rest[n]) {
 			n++
 		}
-		if n == 1 || n > 7 { // 1 to 6 digits
+		if n == 1 || n > maxFrac+1 {
 			return false
 		}
 		rest = rest[n:]
