@@ -242,20 +242,50 @@ func unescapeSD(v string) string {
 // 'Z') with the ranges time.Parse enforces. RFC 5424 allows 6 fraction
 // digits; up to 9 are read, as rsyslog and syslog-ng do (go-syslog rejects
 // the frame). It does the arithmetic itself: time.Parse allocates a zone
-// for every offset other than the local one.
+// for every offset other than the local one. One pass: checking the shape
+// first and reading the digits after cost a tenth of a parse.
 func parseRFC5424Stamp(b []byte) (time.Time, bool) {
-	if !stampShape(b, 9) {
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	y1, ok1 := d2(b, 0)
+	y2, ok2 := d2(b, 2)
+	mo, ok3 := d2(b, 5)
+	d, ok4 := d2(b, 8)
+	h, ok5 := d2(b, 11)
+	mi, ok6 := d2(b, 14)
+	sec, ok7 := d2(b, 17)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
 		return time.Time{}, false
 	}
 	ns, rest := fraction(b[19:])
-	if len(rest) == 1 { // 'Z'
-		return civil(b, ns, 0, time.UTC)
+	if len(rest) == len(b)-20 && b[19] == '.' || len(b)-len(rest) > 29 {
+		return time.Time{}, false // "." without digits, or more than 9
 	}
-	off, ok := offset(rest[1:3], rest[4:6], rest[0])
-	if !ok {
+	off, loc := 0, time.UTC
+	switch {
+	case len(rest) == 1 && rest[0] == 'Z':
+	case len(rest) == 6 && rest[3] == ':':
+		o, ok := offset(rest[1:3], rest[4:6], rest[0])
+		if !ok {
+			return time.Time{}, false
+		}
+		off, loc = o, fixedZone(o)
+	default:
 		return time.Time{}, false
 	}
-	return civil(b, ns, off, nil)
+	y := y1*100 + y2
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	unix := daysSinceEpoch(y, mo, d)*86400 + int64(h*3600+mi*60+sec) - int64(off)
+	return time.Unix(unix, int64(ns)).In(loc), true
+}
+
+// d2 reads the two decimal digits at b[i:].
+func d2(b []byte, i int) (int, bool) {
+	c0, c1 := b[i]-'0', b[i+1]-'0'
+	return int(c0)*10 + int(c1), c0 <= 9 && c1 <= 9
 }
 
 // civil turns "YYYY-MM-DDTHH:MM:SS" at the start of b (any separators,

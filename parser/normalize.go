@@ -85,11 +85,4 @@ func parseISO(b []byte, loc *time.Location) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func isMonth(b []byte) bool {
-	for _, m := range [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"} {
-		if string(b) == m {
-			return true
-		}
-	}
-	return false
-}
+func isMonth(b []byte) bool { return len(b) >= 3 && monthNum(b) != 0 }
