@@ -15,10 +15,12 @@ run:
 	$(GO) run ./cmd/syslogd
 
 # test installs what the tests need (logger from util-linux), then runs
-# every package's tests, the end-to-end ones included.
+# every package's tests, the end-to-end ones included, and the parser's
+# differential fuzz test briefly (make fuzz runs it longer).
 test: test-deps
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -run '^$$' -fuzz FuzzFastPath -fuzztime 10s ./parser
 
 test-deps:
 	./scripts/test-deps.sh
@@ -46,6 +48,7 @@ bench-e2e: build
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzFramer -fuzztime $(FUZZTIME) ./listener
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./parser
+	$(GO) test -run '^$$' -fuzz FuzzFastPath -fuzztime $(FUZZTIME) ./parser
 	$(GO) test -run '^$$' -fuzz FuzzDecodeJSON -fuzztime $(FUZZTIME) ./parser
 	$(GO) test -run '^$$' -fuzz FuzzOpenCorrupt -fuzztime $(FUZZTIME) ./sinks/buffer
 	$(GO) test -run '^$$' -fuzz FuzzUnmarshalBinary -fuzztime $(FUZZTIME) ./message

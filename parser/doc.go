@@ -20,18 +20,19 @@
 //
 // Per frame, the PRI is checked here (go-syslog's rules, plus distinct
 // reasons for the report), then RFC 5424 is told from RFC 3164 by a peek at
-// the VERSION ("<PRI>1 " is 5424), and a strict go-syslog machine parses
-// it. Around the machines this package:
-//   - gives year-less RFC 3164 timestamps a year, with new-year rollover
-//     (see withYear), in the configured location;
-//   - restores RFC 5424 structured-data order, which go-syslog's maps lose;
-//   - drops RFC 3164 header fields the ambiguous grammar reports from an
-//     abandoned path (see checkHeader);
-//   - retries RFC 3164 frames the grammar rejects for common reasons after
-//     a length-preserving rewrite, taking the text from the original bytes
-//     (see normalize). go-syslog's best-effort mode is not used: on failure
-//     it returns the header but drops the MSG.
+// the VERSION ("<PRI>1 " is 5424).
 //
+// # The fast path, and go-syslog behind it
+//
+// Common frames are parsed by this package's own scanners (fast.go,
+// fast3164.go) over the frame's bytes: one copy of the frame per message,
+// every field a substring of it, structured data in wire order without
+// maps, messages allocated in blocks. RFC 3164 is read the way rsyslog and
+// syslog-ng read it where they agree (TestPeerAgreement, over
+// testdata/peers). What the fast path declines goes to a strict go-syslog
+// machine, and FuzzFastPath holds the two to the same fields wherever both
+// accept a frame, up to the deliberate differences it lists. Around the
+// machines this package:
 // Whatever still fails becomes an Unparsed message that keeps the whole
 // frame, so nothing is lost; a frame without any PRI is handled the way
 // RFC 3164 §4.3.3 tells a relay to, which is not an error.

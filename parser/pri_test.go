@@ -71,7 +71,7 @@ func TestParseErrorReasons(t *testing.T) {
 		{"", "", errEmpty},
 		{"", "\r\n", errEmpty},
 		{"", "<192>x", errPRIOutOfRange},
-		{"", "<13>", ""}, // PRI only: an empty RFC 3164 message, as rsyslog and syslog-ng read it
+		{"", "<13>", ""},                   // PRI only: an empty RFC 3164 message, as rsyslog and syslog-ng read it
 		{"rfc3164", "<13>hello world", ""}, // RFC 3164 §4.3.2: kept as MSG, not an error
 		{"", "<13>Oct 11 22:14:15", ""},
 		{"", "<13>Oct 32 22:14:15 host app: m", "rfc3164: "},
