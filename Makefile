@@ -41,7 +41,8 @@ bench-compare:
 	./scripts/bench-compare.sh $(BASE)
 
 # bench-e2e drives loggen at syslogd, rsyslog and syslog-ng on loopback and
-# reports msgs/s and CPU-seconds per million messages (installs packages).
+# reports msgs/s, CPU-seconds per million messages and peak RSS (installs
+# packages; scenarios and knobs in the script's header).
 bench-e2e: build
 	./scripts/bench-e2e.sh
 

@@ -14,13 +14,45 @@
 # launch mode alone (setsid/nohup/daemonizing) has moved a Go program's cost
 # by several times on this machine.
 #
-# Scenarios:
-#   tcp5424  loggen --syslog-proto --stream --inet: RFC 5424, octet counting,
-#            one connection, as fast as it goes. Loss must be zero.
-#   udp3164  loggen --dgram --inet at a fixed offered rate, replaying one
-#            genuine RFC 3164 line (scripts/bench/msg3164.txt): loggen's own
-#            non-syslog-proto output carries an ISO timestamp that the three
-#            parsers read differently. Loss is allowed and reported.
+# Scenarios (all loggen's default 256-byte messages; TCP ones as fast as
+# sender and daemon go, loggen's --rate being a per-connection ceiling set
+# out of reach):
+#   tcp5424x4   loggen --syslog-proto --stream --inet --active-connections 4:
+#               RFC 5424, octet counting, 4 connections, TCP_COUNT messages
+#               in all. Loss must be zero.
+#   tcp3164x16  loggen --stream --inet --active-connections 16, replaying one
+#               genuine RFC 3164 line (scripts/bench/msg3164.txt) with LF
+#               framing: loggen's own non-syslog-proto output carries an ISO
+#               timestamp that the three parsers read differently. TCP_COUNT
+#               messages in all. Loss must be zero.
+#   udp5424max  loggen --dgram --syslog-proto --no-framing --inet: RFC 5424
+#               datagrams at loggen's max rate, UDP_COUNT messages. Loss is
+#               allowed and reported. (Without --no-framing loggen puts the
+#               octet-counting length in front of each datagram too.)
+#   tcp5424     (not in the default) as tcp5424x4, one connection.
+#   udp3164     (not in the default) msg3164.txt over UDP at UDP_RATE
+#               offered. Loss is allowed and reported.
+# loggen's --number is per connection (its summary's count= is the total),
+# so the script passes TCP_COUNT divided by the connections, and TCP_COUNT
+# must be a multiple of them. loggen also stops after --interval seconds (10
+# by default, whatever --number says); the script passes DRAIN_TIMEOUT.
+#
+# Routing, the same in the three configs (scripts/bench/): every message to
+# OUT/<hostname>/<program>.log, and messages of severity warning or more
+# severe (emerg..warning) also to OUT/warn.log, traditional line format
+# both. loggen sends PRI 38 (auth.info) in every message it makes, and
+# msg3164.txt carries <38> too, so nothing here reaches warn.log: the second
+# route is evaluated for every message but writes nothing. "written" counts
+# the first route's files only (warn.log is left out, and its line count
+# shown in the log line), so written against sent stays the loss figure.
+# Each daemon listens on four ports, one per way the scenarios send, as
+# syslog-ng needs a source per framing and format: TCP_PORT (RFC 5424,
+# octet counting), TCP_LF_PORT (RFC 3164, LF), UDP_PORT (RFC 3164),
+# UDP5424_PORT (RFC 5424).
+#
+# Peak RSS: VmHWM of the daemon process (/proc/PID/status; all three are
+# single processes here) read just before it is stopped, so it covers
+# start-up and the whole run.
 #
 # Installs what is missing (Debian, root): syslog-ng-core (syslog-ng +
 # loggen) with apt; rsyslog is extracted from its .deb under .bench/ because
@@ -28,32 +60,40 @@
 # started, port 514 is never bound. Processes this script starts are stopped
 # on exit.
 #
-# Knobs (environment): TCP_COUNT (1000000), UDP_COUNT (200000), UDP_RATE
-# (20000 msgs/s offered; loggen's pacing is bursty, mostly in its first
-# second), DAEMONS ("syslogd rsyslog syslog-ng"), SCENARIOS ("tcp5424
-# udp3164"), RSYSLOG_TCP_MODULE (imtcp; imptcp is rsyslog's other plain TCP
-# input), TCP_PORT/UDP_PORT/STATS_PORT (25514/25515/25516), BENCH_DIR
-# (.bench), SYSLOGD_BIN (bin/syslogd), DRAIN_TIMEOUT (60 s), REPEAT (3
-# interleaved rounds; the summary reports the median).
+# Knobs (environment): TCP_COUNT (1000000, total over the connections),
+# UDP_COUNT (200000), UDP_RATE (20000 msgs/s offered, udp3164 only;
+# loggen's pacing is bursty, mostly in its first second), DAEMONS ("syslogd
+# rsyslog syslog-ng"), SCENARIOS ("tcp5424x4 tcp3164x16 udp5424max"; also
+# tcp5424, udp3164), RSYSLOG_TCP_MODULE (imtcp; imptcp is rsyslog's other
+# plain TCP input), TCP_PORT/TCP_LF_PORT/UDP_PORT/UDP5424_PORT/STATS_PORT
+# (25514/25517/25515/25518/25516), BENCH_DIR (.bench), SYSLOGD_BIN
+# (bin/syslogd), DRAIN_TIMEOUT (60 s: loggen's --interval and the wait for
+# the output to settle), REPEAT (3 interleaved rounds; the summary reports
+# the median).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CONF_DIR=$ROOT/scripts/bench
 WORK=${BENCH_DIR:-$ROOT/.bench}
 SYSLOGD_BIN=${SYSLOGD_BIN:-$ROOT/bin/syslogd}
+# SYSLOGD_BASE_BIN: with "syslogd-base" in DAEMONS, a second syslogd binary
+# (another revision, for before/after in one interleaved run).
+SYSLOGD_BASE_BIN=${SYSLOGD_BASE_BIN:-}
 TCP_COUNT=${TCP_COUNT:-1000000}
 UDP_COUNT=${UDP_COUNT:-200000}
 UDP_RATE=${UDP_RATE:-20000}
 DAEMONS=${DAEMONS:-"syslogd rsyslog syslog-ng"}
-SCENARIOS=${SCENARIOS:-"tcp5424 udp3164"}
+SCENARIOS=${SCENARIOS:-"tcp5424x4 tcp3164x16 udp5424max"}
 RSYSLOG_TCP_MODULE=${RSYSLOG_TCP_MODULE:-imtcp}
 TCP_PORT=${TCP_PORT:-25514}
+TCP_LF_PORT=${TCP_LF_PORT:-25517}
 UDP_PORT=${UDP_PORT:-25515}
+UDP5424_PORT=${UDP5424_PORT:-25518}
 STATS_PORT=${STATS_PORT:-25516}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-60}
 REPEAT=${REPEAT:-3}
 # loggen's --rate is a per-connection ceiling; this one is never reached, so
-# the TCP scenario runs as fast as sender and daemon allow.
+# the TCP scenarios and udp5424max run as fast as sender and daemon allow.
 MAX_RATE=100000000
 RS_ROOT=$WORK/rsyslog-root
 RS_MODDIR=$RS_ROOT/usr/lib/x86_64-linux-gnu/rsyslog
@@ -102,19 +142,26 @@ proc_sample() {
 	echo "${12} ${13} $(awk '$1 == "syscr:" || $1 == "syscw:" {printf " %s", $2}' "/proc/$pid/io")"
 }
 
-# out_size prints the total bytes under the output dir (cheap to poll,
-# unlike counting lines in a few hundred megabytes).
-out_size() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
-out_lines() { find "$1" -type f -exec cat {} + | wc -l; }
+# out_size prints the total bytes of the first route's files under the
+# output dir (cheap to poll, unlike counting lines in a few hundred
+# megabytes); out_lines counts their lines. Both leave out the second
+# route's OUT/warn.log, which holds copies, so that written compares with
+# sent; warn_lines counts that one.
+out_size() { find "$1" -type f ! -path "$1/warn.log" -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+out_lines() { find "$1" -type f ! -path "$1/warn.log" -exec cat {} + | wc -l; }
+warn_lines() { if [ -f "$1/warn.log" ]; then wc -l <"$1/warn.log"; else echo 0; fi; }
 # out_mtime prints the newest modification time under the output dir: the
 # moment the last line was written, a sharper end of the run than polling.
 out_mtime() { find "$1" -type f -printf '%T@\n' | sort -n | tail -n1; }
 now() { date +%s.%N; }
+# peak_rss_kb prints VmHWM (peak resident set, KiB) of PID, 0 if it is gone.
+peak_rss_kb() { awk '$1 == "VmHWM:" {print $2; f = 1} END {if (!f) print 0}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # render fills @NAME@ placeholders of a config template.
 render() {
 	sed -e "s|@OUT@|$2|g" -e "s|@RUN@|$3|g" -e "s|@TCP_PORT@|$TCP_PORT|g" \
-		-e "s|@UDP_PORT@|$UDP_PORT|g" -e "s|@STATS_PORT@|$STATS_PORT|g" \
+		-e "s|@TCP_LF_PORT@|$TCP_LF_PORT|g" -e "s|@UDP_PORT@|$UDP_PORT|g" \
+		-e "s|@UDP5424_PORT@|$UDP5424_PORT|g" -e "s|@STATS_PORT@|$STATS_PORT|g" \
 		-e "s|@TCP_MODULE@|$RSYSLOG_TCP_MODULE|g" "$1"
 }
 
@@ -139,9 +186,11 @@ start_daemon() {
 	local name=$1 run=$2 out=$2/out
 	mkdir -p "$out"
 	case $name in
-	syslogd)
+	syslogd | syslogd-base)
+		local bin=$SYSLOGD_BIN
+		[ "$name" = syslogd-base ] && bin=$SYSLOGD_BASE_BIN
 		render "$CONF_DIR/syslogd.yaml" "$out" "$run" >"$run/syslogd.yaml"
-		"$SYSLOGD_BIN" --config "$run/syslogd.yaml" >"$run/daemon.log" 2>&1 &
+		"$bin" --config "$run/syslogd.yaml" >"$run/daemon.log" 2>&1 &
 		;;
 	rsyslog)
 		render "$CONF_DIR/rsyslog.conf" "$out" "$run" >"$run/rsyslog.conf"
@@ -184,40 +233,64 @@ children_cpu() {
 
 # ------------------------------------------------------------------- run --
 
+# scenario SCEN sets what loggen does in it: S_PROTO (tcp|udp), S_PORT,
+# S_COUNT (messages in all), S_CONNS and S_ARGS (loggen's arguments, with
+# --number per connection). Dies on an unknown scenario or on a count the
+# connections do not divide.
+scenario() {
+	local -a common
+	S_CONNS=1
+	case $1 in
+	tcp5424 | tcp5424x4)
+		S_PROTO=tcp S_PORT=$TCP_PORT S_COUNT=$TCP_COUNT
+		[ "$1" = tcp5424x4 ] && S_CONNS=4
+		common=(--syslog-proto --stream --inet --rate "$MAX_RATE")
+		;;
+	tcp3164x16)
+		S_PROTO=tcp S_PORT=$TCP_LF_PORT S_COUNT=$TCP_COUNT S_CONNS=16
+		common=(--stream --inet --read-file "$CONF_DIR/msg3164.txt" --dont-parse --loop-reading
+			--rate "$MAX_RATE")
+		;;
+	udp3164)
+		S_PROTO=udp S_PORT=$UDP_PORT S_COUNT=$UDP_COUNT
+		common=(--dgram --inet --read-file "$CONF_DIR/msg3164.txt" --dont-parse --loop-reading
+			--rate "$UDP_RATE")
+		;;
+	udp5424max)
+		S_PROTO=udp S_PORT=$UDP5424_PORT S_COUNT=$UDP_COUNT
+		common=(--dgram --syslog-proto --no-framing --inet --rate "$MAX_RATE")
+		;;
+	*) die "unknown scenario $1" ;;
+	esac
+	[ $((S_COUNT % S_CONNS)) = 0 ] ||
+		die "$1: the count ($S_COUNT) must be a multiple of its $S_CONNS connections"
+	S_ARGS=("${common[@]}" --active-connections "$S_CONNS" --number $((S_COUNT / S_CONNS))
+		--interval "$DRAIN_TIMEOUT" 127.0.0.1 "$S_PORT")
+}
+
 # run_one measures DAEMON in SCENARIO and appends one result row
 # (tab-separated) to $ROWS.
 run_one() {
-	local name=$1 scen=$2 run=$WORK/run/$1-$2 proto count sent srate rc
+	local name=$1 scen=$2 run=$WORK/run/$1-$2 proto port count sent srate rc rss warn
 	local -a args
-	case $scen in
-	tcp5424)
-		proto=tcp count=$TCP_COUNT
-		args=(--syslog-proto --stream --inet --rate "$MAX_RATE" --number "$count" 127.0.0.1 "$TCP_PORT")
-		;;
-	udp3164)
-		proto=udp count=$UDP_COUNT
-		args=(--dgram --inet --read-file "$CONF_DIR/msg3164.txt" --dont-parse --loop-reading
-			--rate "$UDP_RATE" --number "$count" 127.0.0.1 "$UDP_PORT")
-		;;
-	*) die "unknown scenario $scen" ;;
-	esac
+	scenario "$scen"
+	proto=$S_PROTO port=$S_PORT count=$S_COUNT args=("${S_ARGS[@]}")
 	rm -rf "$run"
 	mkdir -p "$run"
-	for p in "$TCP_PORT" "$UDP_PORT" "$STATS_PORT"; do
-		! port_busy "$p" || die "port $p is in use; set TCP_PORT/UDP_PORT/STATS_PORT"
+	for p in "$TCP_PORT" "$TCP_LF_PORT" "$UDP_PORT" "$UDP5424_PORT" "$STATS_PORT"; do
+		! port_busy "$p" || die "port $p is in use; set TCP_PORT/TCP_LF_PORT/UDP_PORT/UDP5424_PORT/STATS_PORT"
 	done
 
 	log "$scen: $name: starting"
 	start_daemon "$name" "$run"
-	local port=$TCP_PORT
-	[ "$proto" = udp ] && port=$UDP_PORT
 	wait_listening "$DPID" "$proto" "$port" || {
 		cat "$run/daemon.log" >&2
 		die "$name did not start listening on $proto/$port"
 	}
 
 	# Load: loggen as a background child so cleanup can stop it, bounded
-	# by its message count and by a watchdog.
+	# by its message count, its --interval and by a watchdog (for a loggen
+	# stuck in a send, where it never looks at the clock).
 	local c0 t0 t1 c1 lc
 	c0=$(proc_sample "$DPID")
 	t0=$(now)
@@ -226,7 +299,7 @@ run_one() {
 	LPID=$!
 	# Watchdog: ends by itself within a second of loggen.
 	(
-		end=$((SECONDS + DRAIN_TIMEOUT))
+		end=$((SECONDS + DRAIN_TIMEOUT + 10))
 		while kill -0 "$LPID" 2>/dev/null; do
 			if [ "$SECONDS" -ge "$end" ]; then
 				kill -TERM "$LPID" 2>/dev/null || true
@@ -249,6 +322,8 @@ run_one() {
 		cat "$run/loggen.log" >&2
 		log "$scen: $name: loggen failed (exit $rc); counting what it says it sent as 0"
 		sent=${sent:-0}
+	elif [ "$sent" -lt "$count" ]; then
+		log "$scen: $name: loggen sent $sent of $count (stopped by --interval $DRAIN_TIMEOUT?)"
 	fi
 
 	# Drain: poll the (cheap) output size; when it has stopped growing,
@@ -276,20 +351,27 @@ run_one() {
 		curl -s --max-time 2 "http://127.0.0.1:$STATS_PORT/stats" >"$run/stats.json" 2>/dev/null || true
 	fi
 
+	# Peak RSS over the daemon's life, read as late as possible.
+	rss=$(peak_rss_kb "$DPID")
 	stop_daemon
 	rc=$STOP_RC
 	# Count again after the stop: a daemon may flush on shutdown, and
 	# what is on disk is what counts.
 	lines=$(out_lines "$run/out")
+	warn=$(warn_lines "$run/out")
 	[ "$rc" = 0 ] || log "$scen: $name: exited with status $rc (see $run/daemon.log)"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "$sent" "$lines" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$name" "$sent" "$lines" \
 		"$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')" \
 		"$(awk -v a="$c0" -v b="$c1" -v hz="$CLK_TCK" 'BEGIN {split(a, x, " "); split(b, y, " ")
 			printf "%.2f", (y[1] + y[2] - x[1] - x[2]) / hz}')" \
 		"$lc" "$rc" "${srate:-0}" \
 		"$(awk -v a="$c0" -v b="$c1" -v hz="$CLK_TCK" 'BEGIN {split(a, x, " "); split(b, y, " ")
-			printf "%.2f\t%.2f\t%d\t%d", (y[1] - x[1]) / hz, (y[2] - x[2]) / hz, y[3] - x[3], y[4] - x[4]}')" >>"$ROWS"
-	log "$scen: $name: sent $sent, written $lines"
+			printf "%.2f\t%.2f\t%d\t%d", (y[1] - x[1]) / hz, (y[2] - x[2]) / hz, y[3] - x[3], y[4] - x[4]}')" \
+		"$rss" >>"$ROWS"
+	log "$scen: $name: sent $sent, written $lines (warn.log: $warn lines), peak RSS $((rss / 1024)) MiB"
+	if [ "$proto" = tcp ] && [ "$lines" != "$sent" ]; then
+		log "$scen: $name: WARNING: TCP loss must be zero, but sent $sent and written $lines"
+	fi
 	# Keep which files were written and their first lines (to check the
 	# routing matches across daemons), then drop the few hundred MB.
 	find "$run/out" -type f -exec sh -c 'for f; do echo "== $f"; head -n2 "$f"; done' sh {} + >"$run/sample.txt"
@@ -305,19 +387,22 @@ report() {
 		echo "### $(date -u '+%Y-%m-%d %H:%M:%SZ') — $(nproc) cores, $(uname -r)"
 		echo
 		echo "TCP_COUNT=$TCP_COUNT UDP_COUNT=$UDP_COUNT UDP_RATE=$UDP_RATE RSYSLOG_TCP_MODULE=$RSYSLOG_TCP_MODULE; $VERSIONS"
+		echo
+		echo "Routes: every message to OUT/<hostname>/<program>.log; severity <= warning also to OUT/warn.log (loggen's PRI 38 never matches it); written counts the first route only."
 	} >>"$md"
 	# Row fields: 1 scenario, 2 daemon, 3 sent, 4 written, 5 wall s, 6 CPU-s,
 	# 7 loggen CPU-s, 8 exit, 9 loggen sent/s, 10 usr s, 11 sys s,
 	# 12 read syscalls, 13 write syscalls (VFS counts from /proc/PID/io:
 	# socket reads through recv*/recvmmsg are not counted, so only writes,
-	# which are file output here, compare across daemons).
+	# which are file output here, compare across daemons), 14 peak RSS KiB
+	# (VmHWM just before the stop).
 	for scen in $SCENARIOS; do
 		awk -F'\t' -v scen="$scen" -v md="$md" '
 			BEGIN {
-				hdr = "| daemon | sent | written | lost | wall s | msgs/s | CPU-s | CPU-s/M | usr+sys s | write calls/1k msgs | loggen sent/s | loggen CPU-s | exit |"
-				printf "\n%s\n\n%s\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", scen, hdr >> md
-				printf "\n%s\n%-10s %8s %8s %7s %6s %7s %6s %7s %10s %11s %7s %6s %4s\n", scen, "daemon", "sent", "written",
-					"lost", "wall_s", "msgs/s", "CPU-s", "CPU-s/M", "usr+sys", "writes/1k", "sent/s", "lg_CPU", "exit"
+				hdr = "| daemon | sent | written | lost | wall s | msgs/s | CPU-s | CPU-s/M | usr+sys s | write calls/1k msgs | peak RSS MiB | loggen sent/s | loggen CPU-s | exit |"
+				printf "\n%s\n\n%s\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", scen, hdr >> md
+				printf "\n%s\n%-10s %8s %8s %7s %6s %7s %6s %7s %10s %9s %7s %7s %6s %4s\n", scen, "daemon", "sent", "written",
+					"lost", "wall_s", "msgs/s", "CPU-s", "CPU-s/M", "usr+sys", "writes/1k", "RSS_MiB", "sent/s", "lg_CPU", "exit"
 			}
 			$1 == scen {
 				lost = $3 - $4; if (lost < 0) lost = 0
@@ -326,8 +411,9 @@ report() {
 				pct = ($3 > 0) ? lost / $3 * 100 : 0
 				us = sprintf("%.2f+%.2f", $10, $11)
 				rw = sprintf("%.1f", ($4 > 0) ? $13 / $4 * 1000 : 0)
-				printf "%-10s %8d %8d %7d %6.2f %7.0f %6.2f %7.2f %10s %11s %7.0f %6.2f %4s\n", $2, $3, $4, lost, $5, rate, $6, perm, us, rw, $9, $7, $8
-				printf "| %s | %d | %d | %d (%.2f%%) | %.2f | %.0f | %.2f | %.2f | %s | %s | %.0f | %.2f | %s |\n", $2, $3, $4, lost, pct, $5, rate, $6, perm, us, rw, $9, $7, $8 >> md
+				rss = $14 / 1024
+				printf "%-10s %8d %8d %7d %6.2f %7.0f %6.2f %7.2f %10s %9s %7.1f %7.0f %6.2f %4s\n", $2, $3, $4, lost, $5, rate, $6, perm, us, rw, rss, $9, $7, $8
+				printf "| %s | %d | %d | %d (%.2f%%) | %.2f | %.0f | %.2f | %.2f | %s | %s | %.1f | %.0f | %.2f | %s |\n", $2, $3, $4, lost, pct, $5, rate, $6, perm, us, rw, rss, $9, $7, $8 >> md
 			}' "$ROWS"
 	done
 	cat <<EOF
@@ -335,7 +421,8 @@ report() {
 msgs/s = written / wall (loggen start to the last write, from file mtimes); CPU-s = the
 daemon's utime+stime over the same span; CPU-s/M = CPU-s per million messages written;
 writes/1k = the daemon's write-family syscalls (file output) per 1000 messages written
-(/proc/PID/io syscw); sent/s and lg_CPU = loggen's own send rate (coarse: loggen's clock
+(/proc/PID/io syscw); RSS_MiB = the daemon's peak resident set (VmHWM) just before it was
+stopped; sent/s and lg_CPU = loggen's own send rate (coarse: loggen's clock
 steps in 0.5 s) and CPU. Tables appended to $md
 EOF
 }
@@ -352,9 +439,11 @@ versions() {
 main() {
 	mkdir -p "$WORK"
 	local d s
+	for s in $SCENARIOS; do scenario "$s"; done # unknown names, bad counts
 	for d in $DAEMONS; do
 		case $d in
 		syslogd) [ -x "$SYSLOGD_BIN" ] || die "$SYSLOGD_BIN missing: run make build (or make bench-e2e)" ;;
+		syslogd-base) [ -x "${SYSLOGD_BASE_BIN:-}" ] || die "syslogd-base needs SYSLOGD_BASE_BIN, a syslogd binary built at another revision" ;;
 		rsyslog) install_rsyslog "$RSYSLOG_TCP_MODULE" imudp ;;
 		syslog-ng) ;;
 		*) die "unknown daemon $d" ;;
@@ -379,31 +468,38 @@ main() {
 }
 
 # summary prints, per scenario and daemon, the median, min and max CPU-s per
-# million over the REPEAT interleaved rounds, and the total loss. On this
-# shared 2-core machine one run varies by up to ±20%, so only the median of
-# interleaved rounds is worth comparing.
+# million over the REPEAT interleaved rounds, the median peak RSS and the
+# total loss. On this shared 2-core machine one run varies by up to ±20%, so
+# only the median of interleaved rounds is worth comparing.
 summary() {
 	local md=$WORK/results.md
 	{
 		echo
 		echo "summary over $REPEAT interleaved rounds (CPU-s per million messages written)"
 		echo
-		echo "| scenario | daemon | median | min | max | lost (all rounds) |"
-		echo "|---|---|--:|--:|--:|--:|"
+		echo "| scenario | daemon | median | min | max | peak RSS MiB (median) | lost (all rounds) |"
+		echo "|---|---|--:|--:|--:|--:|--:|"
 	} >>"$md"
-	printf '\nsummary over %s interleaved rounds: CPU-s per million written\n%-9s %-10s %7s %7s %7s %8s\n' \
-		"$REPEAT" scenario daemon median min max lost
-	awk -F'\t' '$4 > 0 {print $1 "\t" $2 "\t" $6 / $4 * 1e6 "\t" (($3 > $4) ? $3 - $4 : 0)}' "$ROWS" |
+	printf '\nsummary over %s interleaved rounds: CPU-s per million written\n%-11s %-10s %7s %7s %7s %8s %8s\n' \
+		"$REPEAT" scenario daemon median min max RSS_MiB lost
+	awk -F'\t' '$4 > 0 {print $1 "\t" $2 "\t" $6 / $4 * 1e6 "\t" (($3 > $4) ? $3 - $4 : 0) "\t" $14 / 1024}' "$ROWS" |
 		sort -t"$(printf '\t')" -k1,1 -k2,2 -k3,3g |
 		awk -F'\t' -v md="$md" '
-			{ key = $1 "\t" $2; n[key]++; v[key, n[key]] = $3; lost[key] += $4; if (!(key in seen)) { seen[key] = 1; order[++k] = key } }
+			# median of a[1..c], sorted in place (c is a handful of rounds).
+			function median(a, c, i, j, t) {
+				for (i = 2; i <= c; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+				return (c % 2) ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+			}
+			{ key = $1 "\t" $2; n[key]++; v[key, n[key]] = $3; m[key, n[key]] = $5; lost[key] += $4; if (!(key in seen)) { seen[key] = 1; order[++k] = key } }
 			END {
 				for (i = 1; i <= k; i++) {
 					key = order[i]; c = n[key]
 					med = (c % 2) ? v[key, (c + 1) / 2] : (v[key, c / 2] + v[key, c / 2 + 1]) / 2
+					split("", r); for (j = 1; j <= c; j++) r[j] = m[key, j] + 0
+					rss = median(r, c)
 					split(key, f, "\t")
-					printf "%-9s %-10s %7.2f %7.2f %7.2f %8d\n", f[1], f[2], med, v[key, 1], v[key, c], lost[key]
-					printf "| %s | %s | %.2f | %.2f | %.2f | %d |\n", f[1], f[2], med, v[key, 1], v[key, c], lost[key] >> md
+					printf "%-11s %-10s %7.2f %7.2f %7.2f %8.1f %8d\n", f[1], f[2], med, v[key, 1], v[key, c], rss, lost[key]
+					printf "| %s | %s | %.2f | %.2f | %.2f | %.1f | %d |\n", f[1], f[2], med, v[key, 1], v[key, c], rss, lost[key] >> md
 				}
 			}'
 }
