@@ -96,6 +96,18 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*D
 	return d, nil
 }
 
+// QueueBytes returns the sum of the sinks' queue_max_bytes: what the memory
+// queues may hold at most, by message.Size's estimate.
+func (d *Daemon) QueueBytes() int64 {
+	var n int64
+	if t := d.table.Load(); t != nil {
+		for _, r := range t.sinks {
+			n += r.QueueMaxBytes()
+		}
+	}
+	return n
+}
+
 // Reload applies cfg. A config that cannot be applied is rejected, counted
 // and logged; the running one stays in place.
 func (d *Daemon) Reload(cfg *config.Config) error {

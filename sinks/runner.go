@@ -144,6 +144,9 @@ func (r *Runner) Name() string { return r.cfg.Name }
 // Sink returns the wrapped sink (for Reopen).
 func (r *Runner) Sink() Sink { return r.sink }
 
+// QueueMaxBytes returns the bound on the queue's bytes (queue_max_bytes).
+func (r *Runner) QueueMaxBytes() int64 { return r.cfg.QueueMaxBytes }
+
 // Queued returns the number of messages waiting in the queue.
 func (r *Runner) Queued() int { return len(r.q) }
 

@@ -84,6 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot start", "error", err)
 		return 1
 	}
+	setMemoryLimit(d.QueueBytes())
 	return serve(d, cfg, load, sigs, log)
 }
 
@@ -99,6 +100,7 @@ func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, er
 			}
 			if d.Reload(next) == nil {
 				cfg = next
+				setMemoryLimit(d.QueueBytes())
 			}
 		case syscall.SIGUSR1:
 			d.Reopen()
@@ -138,23 +140,36 @@ func shutdown(d *daemon.Daemon, timeout time.Duration, sig os.Signal, log *slog.
 	}
 }
 
-// tuneGC sets GOGC=200 and a 1 GiB soft memory limit unless the
-// environment sets GOGC or GOMEMLIMIT. Each message makes a few short-lived
-// objects while the live heap stays small (queues are bounded), so Go's
-// default GOGC=100 collects often; 200 saved about 6 % CPU per message over
-// 100 with 16 connections (BENCHMARKS.md, "Connections and the collector").
-// Higher settings bought no CPU on today's hot path and multiply every
-// megabyte of live heap — 1,000 open connections, a long queue — by the
-// factor: at 800 peak RSS was 150–380 MB where 200 keeps it near 50–100 MB.
-// The memory limit makes the collector work harder rather than let the
-// heap grow past 1 GiB.
+// tuneGC sets GOGC=200 unless the environment sets GOGC. Each message
+// makes one short-lived allocation while the live heap stays small
+// (queues are bounded), so Go's default GOGC=100 collects often: 200 cost
+// 10–20 % less CPU per message than 100 (BENCHMARKS.md, "Connections and
+// the collector" and "End-to-end load").
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(1 << 30)
+}
+
+// minMemoryLimit is the smallest soft memory limit setMemoryLimit sets.
+const minMemoryLimit = 32 << 20
+
+// setMemoryLimit sets Go's soft memory limit from what the configuration
+// lets the memory queues hold (queueBytes, the sum of queue_max_bytes),
+// unless the environment sets GOMEMLIMIT: twice that, and at least 32 MiB.
+// The queues are the live heap that can grow under load; twice it is the
+// room GOGC=100 would give, while GOGC=200 keeps collections rare as long
+// as the heap is small. Without a limit, GOGC=200 let the heap reach three
+// times a full queue's bytes (peak RSS near 55 MiB with the defaults and
+// two sinks, against 40 MiB with the limit, at the same CPU). The limit is
+// soft: a heap that needs more gets it, and the collector runs more often
+// (at most half the CPU, the runtime's own cap). Called at start and after
+// each reload.
+func setMemoryLimit(queueBytes int64) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
 	}
+	debug.SetMemoryLimit(max(minMemoryLimit, 2*queueBytes))
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
