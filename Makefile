@@ -50,6 +50,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzFramer -fuzztime $(FUZZTIME) ./listener
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./parser
 	$(GO) test -run '^$$' -fuzz FuzzFastPath -fuzztime $(FUZZTIME) ./parser
+	$(GO) test -run '^$$' -fuzz FuzzLine5424 -fuzztime $(FUZZTIME) ./daemon
 	$(GO) test -run '^$$' -fuzz FuzzDecodeJSON -fuzztime $(FUZZTIME) ./parser
 	$(GO) test -run '^$$' -fuzz FuzzOpenCorrupt -fuzztime $(FUZZTIME) ./sinks/buffer
 	$(GO) test -run '^$$' -fuzz FuzzUnmarshalBinary -fuzztime $(FUZZTIME) ./message

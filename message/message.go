@@ -67,6 +67,15 @@ type Message struct {
 	// set for unparsed messages; for parsed ones it may be nil when no sink
 	// asked for the raw format (see parser.SetKeepRaw).
 	Raw []byte
+	// Line5424, when set, is the message exactly as the rfc5424 output
+	// format writes it, before that format escapes control bytes: the
+	// parser sets it to the frame when the frame is already in that form
+	// (six fraction digits, no BOM, structured data in canonical escapes),
+	// so that the formatter copies one span instead of re-encoding the
+	// same bytes. It shares its bytes with the fields, is derived (not
+	// encoded, not kept in a disk buffer) and is never set on a message
+	// built any other way.
+	Line5424 string
 	// Format is rfc5424, rfc3164, or unparsed when ParseError is set.
 	Format Format
 	// ParseError explains why Format is Unparsed.

@@ -22,7 +22,9 @@ const (
 // listener name is shared by every message of a listener; each is counted
 // in full all the same. The estimate may thus count shared bytes twice:
 // an over-estimate, which errs on the side of holding less in memory.
-// What the message points to but does not own (its Receipt, shared with
+// Line5424 is not counted: it is the frame the fields are substrings of,
+// so its bytes are the fields' (less a few separators). What the message
+// points to but does not own (its Receipt, shared with
 // the other sinks it is routed to) is not counted.
 func (m *Message) Size() int {
 	n := messageSize +

@@ -57,7 +57,8 @@ func TestSizeKnowsEveryField(t *testing.T) {
 	known := map[string]bool{
 		"Hostname": true, "AppName": true, "ProcID": true, "MsgID": true, "Text": true,
 		"Raw": true, "ParseError": true, "Listener": true, "StructuredData": true,
-		"Receipt": true, // shared with the other sinks, not owned: not counted on purpose
+		"Receipt":  true, // shared with the other sinks, not owned: not counted on purpose
+		"Line5424": true, // the frame the string fields are substrings of: counted through them
 	}
 	typ := reflect.TypeFor[Message]()
 	for i := range typ.NumField() {

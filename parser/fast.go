@@ -87,16 +87,20 @@ func (p *Parser) fast5424(m *message.Message, in []byte, pri, priEnd int) bool {
 	}
 	i++
 	sdAt := i
-	elems, params := 0, 0
-	if i < len(in) && in[i] == '-' {
+	elems, params, lone := 0, 0, false
+	switch {
+	case i >= len(in):
+		return false // no STRUCTURED-DATA: go-syslog's
+	case in[i] == '-':
 		i++
-	} else {
+	default:
 		var ok bool
-		if i, elems, params, ok = scanSD(in, i); !ok {
+		if i, elems, params, lone, ok = scanSD(in, i); !ok {
 			return false
 		}
 	}
 	text := field{len(in), len(in)}
+	hasBOM := false
 	if i < len(in) {
 		if in[i] != ' ' {
 			return false // "[...]msg": go-syslog's
@@ -104,8 +108,14 @@ func (p *Parser) fast5424(m *message.Message, in []byte, pri, priEnd int) bool {
 		text.a = i + 1
 		if len(in)-text.a >= len(bom) && string(in[text.a:text.a+len(bom)]) == bom {
 			text.a += len(bom)
+			hasBOM = true
 		}
 	}
+	// The frame is the rfc5424 output line as it is when that format would
+	// write the same bytes: a timestamp with six fraction digits and 'Z'
+	// only for offset 0, no BOM, text after a space only when there is
+	// some, and no backslash in SD values that the format would double.
+	canonical := !lone && !hasBOM && (text.a == len(in)) == (i == len(in)) && canonicalStamp(in[priEnd+2:], ts)
 
 	frame := string(in)
 	m.Format = message.RFC5424
@@ -119,25 +129,47 @@ func (p *Parser) fast5424(m *message.Message, in []byte, pri, priEnd int) bool {
 	if elems > 0 {
 		m.StructuredData = fillSD(frame, sdAt, elems, params)
 	}
+	if canonical {
+		m.Line5424 = frame
+	}
 	return true
 }
 
+// canonicalStamp reports whether the TIMESTAMP at the start of b (ts, as
+// read) is written as the rfc5424 output format writes ts: with six
+// fraction digits, and 'Z' exactly when the offset is 0.
+func canonicalStamp(b []byte, ts time.Time) bool {
+	if ts.IsZero() {
+		return false // "-": the output writes the receipt time
+	}
+	_, off := ts.Zone()
+	const zulu, offset = len("2006-01-02T15:04:05.000000Z"), len("2006-01-02T15:04:05.000000+00:00")
+	switch {
+	case len(b) > zulu && b[zulu] == ' ', len(b) == zulu:
+		return b[zulu-1] == 'Z' && b[19] == '.'
+	case len(b) > offset && b[offset] == ' ', len(b) == offset:
+		return off != 0 && b[19] == '.' && b[26] != 'Z'
+	}
+	return false
+}
+
 // scanSD checks STRUCTURED-DATA (RFC 5424 §6.3) from in[i], which is '[',
-// and counts its elements and parameters. PARAM-VALUE must be UTF-8 and
+// and counts its elements and parameters; lone reports a backslash that
+// escapes nothing (kept in the value). PARAM-VALUE must be UTF-8 and
 // may hold any escape: RFC 5424 §6.3.3 says a backslash before a byte other
 // than '"', '\' or ']' is kept as it is, where go-syslog rejects the frame.
 // An unescaped ']' in a value is left to go-syslog.
-func scanSD(in []byte, i int) (end, elems, params int, ok bool) {
+func scanSD(in []byte, i int) (end, elems, params int, lone, ok bool) {
 	for i < len(in) && in[i] == '[' {
 		j := sdName(in, i+1)
 		if j == i+1 || j-(i+1) > maxSDName {
-			return 0, 0, 0, false
+			return 0, 0, 0, false, false
 		}
 		i = j
 		for i < len(in) && in[i] == ' ' {
 			j = sdName(in, i+1)
 			if j == i+1 || j-(i+1) > maxSDName || j+1 >= len(in) || in[j] != '=' || in[j+1] != '"' {
-				return 0, 0, 0, false
+				return 0, 0, 0, false, false
 			}
 			i = j + 2
 			start, ascii := i, true
@@ -145,26 +177,29 @@ func scanSD(in []byte, i int) (end, elems, params int, ok bool) {
 				switch c := in[i]; {
 				case c == '\\':
 					i++ // the escaped byte, whatever it is
+					if i < len(in) && in[i] != '"' && in[i] != '\\' && in[i] != ']' {
+						lone = true
+					}
 				case c == ']':
-					return 0, 0, 0, false
+					return 0, 0, 0, false, false
 				case c >= 0x80:
 					ascii = false
 				}
 				i++
 			}
 			if i >= len(in) || (!ascii && !utf8.Valid(in[start:i])) {
-				return 0, 0, 0, false
+				return 0, 0, 0, false, false
 			}
 			i++ // '"'
 			params++
 		}
 		if i >= len(in) || in[i] != ']' {
-			return 0, 0, 0, false
+			return 0, 0, 0, false, false
 		}
 		i++
 		elems++
 	}
-	return i, elems, params, true
+	return i, elems, params, lone, true
 }
 
 // sdName returns the end of the SD-NAME at in[i:]: PRINTUSASCII except

@@ -217,6 +217,7 @@ func compareMessages(t *testing.T, got, want *message.Message) {
 	}
 	g, w := *got, *want
 	g.Received, g.Timestamp, w.Received, w.Timestamp = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	w.Line5424 = "" // derived by the parser from the frame; the json line has no frame
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("decoded message differs\n got: %+v\nwant: %+v", g, w)
 	}
