@@ -40,6 +40,20 @@ type entry struct {
 
 // entryFor returns the entry for m's path, opening the file on a miss.
 func (s *Sink) entryFor(m *message.Message) *entry {
+	// A batch is mostly runs of one host and program: the previous
+	// message's entry serves while the template would expand the same.
+	// It is touched (in this batch) and at the front of the LRU already.
+	if s.last != nil && s.path.Same(s.lastMsg, m) {
+		s.lastMsg = m
+		return s.last
+	}
+	e := s.lookup(m)
+	s.last, s.lastMsg = e, m
+	return e
+}
+
+// lookup is entryFor by the expanded path.
+func (s *Sink) lookup(m *message.Message) *entry {
 	s.pathBuf = s.path.Append(s.pathBuf[:0], m)
 	e, ok := s.files[string(s.pathBuf)] // no allocation: the compiler avoids the copy
 	if ok && !e.touched && e.f != nil && s.now.Sub(e.checked) >= s.checkEvery {
@@ -149,6 +163,7 @@ func within(dir, p string) bool {
 // endBatch resets the batch state, drops the entries that failed (a retry
 // reopens them) and closes the least recently used files beyond the limit.
 func (s *Sink) endBatch() {
+	s.last, s.lastMsg = nil, nil // entries may be closed or forgotten below
 	for _, e := range s.touched {
 		e.touched, e.done = false, 0
 		if cap(e.pending) > maxIdleBuffer {

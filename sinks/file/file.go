@@ -38,6 +38,8 @@ type expander interface {
 	Append(dst []byte, m *message.Message) []byte
 	// StaticPrefix returns the literal text before the first placeholder.
 	StaticPrefix() string
+	// Same reports whether a and b expand to the same path.
+	Same(a, b *message.Message) bool
 }
 
 const (
@@ -62,14 +64,18 @@ type Sink struct {
 	unsafePath string
 	log        *slog.Logger
 
-	mu           sync.Mutex
-	closed       bool
-	files        map[string]*entry // by expanded path, as the template wrote it
-	lru          lruList           // open files, most recently used first
-	touched      []*entry          // files the current batch writes to
-	dest         []*entry          // per message of the current batch: its file
-	ends         []int             // per message: where its line ends in its file's pending (0: none)
-	pathBuf      []byte
+	mu      sync.Mutex
+	closed  bool
+	files   map[string]*entry // by expanded path, as the template wrote it
+	lru     lruList           // open files, most recently used first
+	touched []*entry          // files the current batch writes to
+	dest    []*entry          // per message of the current batch: its file
+	ends    []int             // per message: where its line ends in its file's pending (0: none)
+	pathBuf []byte
+	// last is the entry of lastMsg, the previous message of the batch
+	// (see entryFor); both nil between batches.
+	last         *entry
+	lastMsg      *message.Message
 	warnedUnsafe bool
 	now          time.Time     // of the current batch
 	checkEvery   time.Duration // how often a cached path is checked (recheck)

@@ -30,11 +30,16 @@ func (t rawTemplate) Append(dst []byte, m *message.Message) []byte {
 
 func (t rawTemplate) StaticPrefix() string { return t.dir + "/" }
 
+func (t rawTemplate) Same(a, b *message.Message) bool {
+	return a.Hostname == b.Hostname && a.AppName == b.AppName
+}
+
 // staticPath names one file for every message.
 type staticPath string
 
 func (p staticPath) Append(dst []byte, _ *message.Message) []byte { return append(dst, p...) }
 func (p staticPath) StaticPrefix() string                         { return string(p) }
+func (p staticPath) Same(_, _ *message.Message) bool              { return true }
 
 func pathTemplate(t testing.TB, src string) *template.Template {
 	t.Helper()
