@@ -57,7 +57,7 @@ var errClosed = errors.New("file sink is closed")
 // different goroutines; they take turns on one mutex.
 type Sink struct {
 	path       expander
-	format     format.Format
+	enc        format.Encoder
 	fsync      bool
 	maxOpen    int
 	base       string // no file is opened outside this directory
@@ -106,7 +106,7 @@ func build(o Options, path expander, log *slog.Logger) *Sink {
 	base := filepath.Dir(path.StaticPrefix())
 	return &Sink{
 		path:       path,
-		format:     o.Format,
+		enc:        format.Encoder{Format: o.Format},
 		fsync:      o.FSync == FSyncBatch,
 		maxOpen:    o.MaxOpenFiles,
 		base:       base,
@@ -134,15 +134,21 @@ func (s *Sink) Write(ctx context.Context, batch []*message.Message) error {
 		return errClosed
 	}
 	s.now = time.Now()
-	s.dest = append(s.dest[:0], make([]*entry, len(batch))...)
-	s.ends = append(s.ends[:0], make([]int, len(batch))...)
+	// Sized without copying: appending a slice of nil pointers costs a
+	// bulk write barrier while the collector runs. Both are zero here
+	// (cleared after the last batch, and just made or ends overwritten).
+	if cap(s.dest) < len(batch) {
+		s.dest, s.ends = make([]*entry, len(batch)), make([]int, len(batch))
+	}
+	s.dest, s.ends = s.dest[:len(batch)], s.ends[:len(batch)]
+	clear(s.ends)
 	for i, m := range batch {
 		e := s.entryFor(m)
 		s.dest[i] = e
 		if e.err != nil {
 			continue
 		}
-		e.pending = format.Append(e.pending, s.format, m)
+		e.pending = s.enc.Append(e.pending, m)
 		s.ends[i] = len(e.pending)
 	}
 	err := s.flush(ctx)

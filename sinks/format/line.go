@@ -12,8 +12,8 @@ const hex = "0123456789abcdef"
 // The time is the daemon's local time, as syslogd and rsyslog write it, so
 // the file reads like the host's own /var/log/messages. "APP: " is left out
 // when the message names no application, "[PROCID]" when it has no PROCID.
-func appendRFC3164(dst []byte, m *message.Message) []byte {
-	dst = appendStamp(dst, eventTime(m).In(time.Local))
+func appendRFC3164(dst []byte, m *message.Message, c *stampCache) []byte {
+	dst = c.appendStamp(dst, eventTime(m).In(time.Local))
 	dst = append(dst, ' ')
 	dst = appendHostname(dst, m)
 	dst = append(dst, ' ')

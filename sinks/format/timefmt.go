@@ -23,6 +23,32 @@ func appendStamp(dst []byte, t time.Time) []byte {
 	return appendClock(dst, t)
 }
 
+// stampCache holds the last RFC 3164 TIMESTAMP appendStamp wrote, by the
+// Unix second and zone it was written for.
+type stampCache struct {
+	sec  int64
+	loc  *time.Location
+	n    int
+	text [len("Jan _2 15:04:05")]byte
+}
+
+// appendStamp is appendStamp through the cache; a nil cache writes anew.
+// t's second and location decide its text, so the same pair always gives
+// the same stamp.
+func (c *stampCache) appendStamp(dst []byte, t time.Time) []byte {
+	if c == nil {
+		return appendStamp(dst, t)
+	}
+	sec, loc := t.Unix(), t.Location()
+	if c.n > 0 && c.sec == sec && c.loc == loc {
+		return append(dst, c.text[:c.n]...)
+	}
+	start := len(dst)
+	dst = appendStamp(dst, t)
+	c.sec, c.loc, c.n = sec, loc, copy(c.text[:], dst[start:])
+	return dst
+}
+
 // layoutMicro is the fallback for years RFC 3339 cannot write in 4 digits.
 const layoutMicro = "2006-01-02T15:04:05.000000Z07:00"
 

@@ -33,7 +33,7 @@ func TestSame(t *testing.T) {
 		func(m *message.Message) { m.Severity = message.Err },
 		func(m *message.Message) { m.Source = netip.MustParseAddrPort("192.0.2.2:514") },
 		func(m *message.Message) { m.Source = netip.MustParseAddrPort("192.0.2.1:999") }, // port: never shown
-		func(m *message.Message) { m.Received = m.Received.Add(20 * time.Minute) },     // same hour
+		func(m *message.Message) { m.Received = m.Received.Add(20 * time.Minute) },       // same hour
 		func(m *message.Message) { m.Received = m.Received.Add(time.Hour) },
 		func(m *message.Message) { m.Received = m.Received.Add(24 * time.Hour) },
 		func(m *message.Message) { m.Received = m.Received.AddDate(0, 1, 0) },
