@@ -396,12 +396,14 @@ func (r *Runner) run() {
 // batch that is not full. Messages that arrive a few at a time (datagrams
 // from a fast sender, each read of a socket handing on a handful) would
 // otherwise be written a few per call: on UDP at full rate the file sink
-// made one write(2) per 4 messages, a sixth of the daemon's CPU. Waiting up
-// to a millisecond after the previous write gathers them; an idle sink
-// writes at once, and a full batch never waits.
+// made one write(2) per 4 messages, and the Runner was woken for every
+// message or two. Sleeping until a millisecond after the previous write
+// gathers them without a wake-up each (senders hand messages to a queue
+// nobody waits on); an idle sink writes at once, and a full batch never
+// waits.
 const minWriteInterval = time.Millisecond
 
-// gather adds to a batch that is not full what arrives until
+// gather tops up a batch that is not full with what arrives until
 // minWriteInterval has passed since the previous write.
 func (r *Runner) gather(batch []*message.Message) []*message.Message {
 	if len(batch) == cap(batch) {
@@ -416,18 +418,12 @@ func (r *Runner) gather(batch []*message.Message) []*message.Message {
 	} else {
 		r.linger.Reset(wait)
 	}
-	defer r.linger.Stop()
-	for len(batch) < cap(batch) {
-		select {
-		case m := <-r.q:
-			batch = r.fill(append(batch, r.took(m)))
-		case <-r.linger.C:
-			return batch
-		case <-r.stopping: // closed: run sees it next
-			return batch
-		}
+	select {
+	case <-r.linger.C:
+	case <-r.stopping: // closed: run sees it next
+		r.linger.Stop()
 	}
-	return batch
+	return r.fill(batch)
 }
 
 // fill takes whatever is already queued, up to the batch size, without
