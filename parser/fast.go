@@ -50,6 +50,7 @@ func (p *Parser) fast5424(m *message.Message, in []byte, pri, priEnd int) bool {
 	}
 	i += 2
 	var ts time.Time
+	var stamp []byte
 	if i < len(in) && in[i] == '-' {
 		i++
 	} else {
@@ -61,7 +62,7 @@ func (p *Parser) fast5424(m *message.Message, in []byte, pri, priEnd int) bool {
 		if !ok {
 			return false
 		}
-		ts, i = t, j
+		ts, stamp, i = t, in[i:j], j
 	}
 	var hdr [4]field // HOSTNAME APP-NAME PROCID MSGID
 	limits := [4]int{maxHostname, maxAppName, maxProcID, maxMsgID}
@@ -86,16 +87,17 @@ func (p *Parser) fast5424(m *message.Message, in []byte, pri, priEnd int) bool {
 		return false
 	}
 	i++
-	sdAt := i
 	elems, params, lone := 0, 0, false
 	switch {
 	case i >= len(in):
 		return false // no STRUCTURED-DATA: go-syslog's
 	case in[i] == '-':
 		i++
+	case in[i] != '[':
+		return false // go-syslog's
 	default:
 		var ok bool
-		if i, elems, params, lone, ok = scanSD(in, i); !ok {
+		if i, elems, params, lone, ok = p.scanSD(in, i); !ok {
 			return false
 		}
 	}
@@ -115,7 +117,7 @@ func (p *Parser) fast5424(m *message.Message, in []byte, pri, priEnd int) bool {
 	// write the same bytes: a timestamp with six fraction digits and 'Z'
 	// only for offset 0, no BOM, text after a space only when there is
 	// some, and no backslash in SD values that the format would double.
-	canonical := !lone && !hasBOM && (text.a == len(in)) == (i == len(in)) && canonicalStamp(in[priEnd+2:], ts)
+	canonical := !lone && !hasBOM && (text.a == len(in)) == (i == len(in)) && canonicalStamp(stamp, ts)
 
 	frame := string(in)
 	m.Format = message.RFC5424
@@ -127,7 +129,8 @@ func (p *Parser) fast5424(m *message.Message, in []byte, pri, priEnd int) bool {
 	m.MsgID = hdr[3].of(frame)
 	m.Text = text.of(frame)
 	if elems > 0 {
-		m.StructuredData = fillSD(frame, sdAt, elems, params)
+		es, ps := p.sdSlices(elems, params)
+		m.StructuredData = p.fillSD(frame, es, ps)
 	}
 	if canonical {
 		m.Line5424 = frame
@@ -135,47 +138,68 @@ func (p *Parser) fast5424(m *message.Message, in []byte, pri, priEnd int) bool {
 	return true
 }
 
-// canonicalStamp reports whether the TIMESTAMP at the start of b (ts, as
-// read) is written as the rfc5424 output format writes ts: with six
-// fraction digits, and 'Z' exactly when the offset is 0.
+// canonicalStamp reports whether b, a TIMESTAMP read as ts, is written as
+// the rfc5424 output format writes ts: six fraction digits, and 'Z' exactly
+// when the offset is 0.
 func canonicalStamp(b []byte, ts time.Time) bool {
-	if ts.IsZero() {
+	if len(b) == 0 {
 		return false // "-": the output writes the receipt time
 	}
 	_, off := ts.Zone()
-	const zulu, offset = len("2006-01-02T15:04:05.000000Z"), len("2006-01-02T15:04:05.000000+00:00")
-	switch {
-	case len(b) > zulu && b[zulu] == ' ', len(b) == zulu:
-		return b[zulu-1] == 'Z' && b[19] == '.'
-	case len(b) > offset && b[offset] == ' ', len(b) == offset:
-		return off != 0 && b[19] == '.' && b[26] != 'Z'
+	switch len(b) {
+	case len("2006-01-02T15:04:05.000000Z"):
+		return b[19] == '.' && b[26] == 'Z'
+	case len("2006-01-02T15:04:05.000000+00:00"):
+		return b[19] == '.' && (b[26] == '+' || b[26] == '-') && off != 0
 	}
 	return false
 }
 
+// sdSpan is where scanSD found one SD-ELEMENT or SD-PARAM: for an element
+// its SD-ID and its parameter count, for a parameter its name and value
+// (escaped when esc).
+type sdSpan struct {
+	name, value field
+	params      int
+	esc         bool
+}
+
 // scanSD checks STRUCTURED-DATA (RFC 5424 §6.3) from in[i], which is '[',
-// and counts its elements and parameters; lone reports a backslash that
-// escapes nothing (kept in the value). PARAM-VALUE must be UTF-8 and
-// may hold any escape: RFC 5424 §6.3.3 says a backslash before a byte other
-// than '"', '\' or ']' is kept as it is, where go-syslog rejects the frame.
-// An unescaped ']' in a value is left to go-syslog.
-func scanSD(in []byte, i int) (end, elems, params int, lone, ok bool) {
+// and appends where each element and parameter is to p.sdSpans (reset
+// here), an element before its parameters, so that fillSD need not scan
+// again. lone reports a backslash that escapes nothing (kept in the
+// value). PARAM-VALUE must be UTF-8 and may hold any escape: RFC 5424
+// §6.3.3 says a backslash before a byte other than '"', '\' or ']' is kept
+// as it is, where go-syslog rejects the frame. An unescaped ']' in a value
+// is left to go-syslog.
+func (p *Parser) scanSD(in []byte, i int) (end, elems, params int, lone, ok bool) {
+	spans := p.sdSpans[:0] // kept in p on success only: no defer, so it stays in registers
 	for i < len(in) && in[i] == '[' {
 		j := sdName(in, i+1)
 		if j == i+1 || j-(i+1) > maxSDName {
 			return 0, 0, 0, false, false
 		}
+		el := len(spans)
+		spans = append(spans, sdSpan{name: field{i + 1, j}})
 		i = j
 		for i < len(in) && in[i] == ' ' {
 			j = sdName(in, i+1)
 			if j == i+1 || j-(i+1) > maxSDName || j+1 >= len(in) || in[j] != '=' || in[j+1] != '"' {
 				return 0, 0, 0, false, false
 			}
+			name := field{i + 1, j}
 			i = j + 2
-			start, ascii := i, true
+			start, ascii, esc := i, true, false
 			for i < len(in) && in[i] != '"' {
+				for i < len(in) && sdPlain[in[i]] {
+					i++ // the common bytes, one table lookup each
+				}
+				if i >= len(in) || in[i] == '"' {
+					break
+				}
 				switch c := in[i]; {
 				case c == '\\':
+					esc = true
 					i++ // the escaped byte, whatever it is
 					if i < len(in) && in[i] != '"' && in[i] != '\\' && in[i] != ']' {
 						lone = true
@@ -190,6 +214,8 @@ func scanSD(in []byte, i int) (end, elems, params int, lone, ok bool) {
 			if i >= len(in) || (!ascii && !utf8.Valid(in[start:i])) {
 				return 0, 0, 0, false, false
 			}
+			spans = append(spans, sdSpan{name: name, value: field{start, i}, esc: esc})
+			spans[el].params++
 			i++ // '"'
 			params++
 		}
@@ -199,63 +225,75 @@ func scanSD(in []byte, i int) (end, elems, params int, lone, ok bool) {
 		i++
 		elems++
 	}
+	p.sdSpans = spans
 	return i, elems, params, lone, true
 }
+
+// sdNameByte and sdPlain classify bytes for scanSD: SD-NAME's, and the
+// PARAM-VALUE bytes that need no look (not '"', '\\', ']' or >= 0x80).
+// Never written after initialisation.
+var sdNameByte, sdPlain = func() (name, plain [256]bool) {
+	for c := range 256 {
+		b := byte(c)
+		name[c] = b > ' ' && b < 0x7f && b != '=' && b != ']' && b != '"'
+		plain[c] = b < 0x80 && b != '"' && b != '\\' && b != ']'
+	}
+	return name, plain
+}()
 
 // sdName returns the end of the SD-NAME at in[i:]: PRINTUSASCII except
 // '=', SP, ']' and '"'.
 func sdName(in []byte, i int) int {
-	for i < len(in) {
-		c := in[i]
-		if c <= ' ' || c >= 0x7f || c == '=' || c == ']' || c == '"' {
-			break
-		}
+	for i < len(in) && sdNameByte[in[i]] {
 		i++
 	}
 	return i
 }
 
-// fillSD builds the structured data scanSD checked, at frame[i:], in wire
-// order with repeats kept: two allocations, one per slice, and a value is
-// a substring of the frame unless it holds an escape.
-func fillSD(frame string, i, nElems, nParams int) []message.SDElement {
-	elems := make([]message.SDElement, 0, nElems)
-	params := make([]message.SDParam, 0, nParams)
-	for len(elems) < nElems && i < len(frame) && frame[i] == '[' {
-		start := i + 1
-		i = start
-		for i < len(frame) && frame[i] != ' ' && frame[i] != ']' {
-			i++
-		}
-		id := frame[start:i]
+// SD block sizes (see sdSlices): a block is freed once every message
+// using part of it is.
+const (
+	sdElementBlock = 64  // 40 bytes each
+	sdParamBlock   = 256 // 32 bytes each
+)
+
+// sdSlices returns empty slices with room for exactly ne elements and np
+// parameters, cut from blocks as alloc cuts messages: structured data then
+// costs no allocation of its own, where two slices per message were a
+// quarter of parsing one with SD. The capacities are exact, so an append
+// to a message's slices copies rather than writing into a neighbour's.
+func (p *Parser) sdSlices(ne, np int) ([]message.SDElement, []message.SDParam) {
+	if ne > len(p.sdElems) {
+		p.sdElems = make([]message.SDElement, max(ne, sdElementBlock))
+	}
+	if np > len(p.sdParams) {
+		p.sdParams = make([]message.SDParam, max(np, sdParamBlock))
+	}
+	es, ps := p.sdElems[:0:ne], p.sdParams[:0:np]
+	p.sdElems, p.sdParams = p.sdElems[ne:], p.sdParams[np:]
+	return es, ps
+}
+
+// fillSD builds the structured data scanSD found (p.sdSpans) in frame,
+// in wire order with repeats kept, into elems and params (empty, with room
+// for what scanSD counted). A value is a substring of the frame unless it
+// holds an escape.
+func (p *Parser) fillSD(frame string, elems []message.SDElement, params []message.SDParam) []message.SDElement {
+	spans := p.sdSpans
+	for k := 0; k < len(spans); {
+		el := spans[k]
+		k++
 		first := len(params)
-		for i < len(frame) && frame[i] == ' ' && len(params) < nParams {
-			start = i + 1
-			i = start
-			for i < len(frame) && frame[i] != '=' {
-				i++
-			}
-			name := frame[start:i]
-			i += 2 // `="`
-			start = i
-			escaped := false
-			for i < len(frame) && frame[i] != '"' {
-				if frame[i] == '\\' {
-					escaped = true
-					i++
-				}
-				i++
-			}
-			i = min(i, len(frame))
-			value := frame[min(start, i):i]
-			if escaped {
+		for n := 0; n < el.params && k < len(spans); n++ {
+			pv := spans[k]
+			k++
+			value := pv.value.of(frame)
+			if pv.esc {
 				value = unescapeSD(value)
 			}
-			params = append(params, message.SDParam{Name: name, Value: value})
-			i++ // '"'
+			params = append(params, message.SDParam{Name: pv.name.of(frame), Value: value})
 		}
-		i++ // ']'
-		elems = append(elems, message.SDElement{ID: id, Params: params[first:len(params):len(params)]})
+		elems = append(elems, message.SDElement{ID: el.name.of(frame), Params: params[first:len(params):len(params)]})
 	}
 	return elems
 }

@@ -66,8 +66,13 @@ type Parser struct {
 	// Raw; unparsed ones always do. See SetKeepRaw.
 	keepRaw bool
 
-	// block is where the next messages come from (see alloc).
-	block []message.Message
+	// block is where the next messages come from (see alloc); sdElems
+	// and sdParams where their structured data does (see sdSlices).
+	block    []message.Message
+	sdElems  []message.SDElement
+	sdParams []message.SDParam
+	// sdSpans is scanSD's scratch: where the frame's SD parts are.
+	sdSpans []sdSpan
 	// lastSender and lastSenderName cache senderName; stampCache the last
 	// year-less RFC 3164 timestamp.
 	lastSender     netip.Addr
