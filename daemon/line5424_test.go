@@ -28,7 +28,7 @@ var line5424Seeds = []struct {
 	{"<14>1 2026-11-21T06:13:25.123456789Z h a p m - x", false},              // nine
 	{"<14>1 - h a p m - x", false},                                           // writes the receipt time
 	{"<14>1 2026-11-21T06:13:25.123456Z h a p m - \xef\xbb\xbfBOM", false},   // BOM dropped
-	{`<14>1 2026-11-21T06:13:25.123456Z h a p m [a@1 k="C:\new"] x`, false},   // backslash doubled
+	{`<14>1 2026-11-21T06:13:25.123456Z h a p m [a@1 k="C:\new"] x`, false},  // backslash doubled
 	{"<14>1 2026-11-21T06:13:25.123456Z h a p m - tab\there\nnewline", true}, // escaped alike
 }
 
