@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"testing"
 
 	syslog "github.com/leodido/go-syslog/v4"
@@ -39,6 +40,24 @@ func BenchmarkParse(b *testing.B) {
 				b.Fatalf("%s: empty text (%s)", bf.name, m.ParseError)
 			}
 		})
+	}
+}
+
+// BenchmarkParseStamps is Parse/rfc3164 with a new timestamp in every
+// frame, so the parser's cache of the last year-less stamp never hits
+// (BenchmarkParse repeats one frame, as a burst within one second does).
+func BenchmarkParseStamps(b *testing.B) {
+	frames := make([][]byte, 60)
+	for i := range frames {
+		frames[i] = fmt.Appendf(nil, "<34>Oct 11 22:14:%02d mymachine su[1234]: 'su root' failed for lonvick on /dev/pts/8", i)
+	}
+	p := newTestParser(b, "")
+	p.SetKeepRaw(false)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		p.Parse(frames[i%len(frames)], goldenSrc, goldenListener, goldenReceived)
+		i++
 	}
 }
 

@@ -184,8 +184,8 @@ func (p *Parser) senderName(src netip.AddrPort) string {
 
 // stamp3164 reads an RFC 3164 timestamp at in[i:] and returns it with its
 // end, or ok false. received decides a year-less stamp's year (see
-// withYear) and keys the cache: a run of frames with the same stamp text
-// costs one conversion.
+// withYear); the year is decided per minute (of stamp and of receipt), so
+// at the edge of withYear's window a stamp may land a minute early.
 func (p *Parser) stamp3164(in []byte, i int, received time.Time) (ts time.Time, end int, ok bool) {
 	b := in[i:]
 	if isISODate(b) {
@@ -235,24 +235,29 @@ func (p *Parser) stamp3164(in []byte, i int, received time.Time) (ts time.Time, 
 	if day > daysIn(mo, 2000) { // 2000 is a leap year: Feb 29 passes
 		return time.Time{}, 0, false
 	}
-	if c := &p.stampCache; c.valid && string(b[:j]) == string(c.text[:c.n]) && received.Unix() == c.received {
-		return c.ts, i + j, true
+	// The year and the zone's offset are worked out once per minute of
+	// stamps (and of receipt): the seconds add on. Zone transitions fall on
+	// whole minutes, so within one the offset holds.
+	c := &p.stampCache
+	key := stampKey{mo, day, h, mi}
+	if !c.valid || c.key != key || received.Unix()/60 != c.received {
+		minute := p.withYear(time.Date(0, time.Month(mo), day, h, mi, 0, 0, time.UTC))
+		c.valid, c.key, c.received, c.base = true, key, received.Unix()/60, minute.Unix()
 	}
-	ts = p.withYear(time.Date(0, time.Month(mo), day, h, mi, s, ns, time.UTC))
-	if c := &p.stampCache; j <= len(c.text) {
-		c.valid, c.n, c.received, c.ts = true, copy(c.text[:], b[:j]), received.Unix(), ts
-	}
-	return ts, i + j, true
+	return time.Unix(c.base+int64(s), int64(ns)).In(p.loc), i + j, true
 }
 
-// stampCache remembers the last year-less RFC 3164 stamp a Parser read.
+// stampCache remembers the minute of the last year-less RFC 3164 stamp a
+// Parser read: converting it (the year inferred, the zone looked up) was
+// half of parsing a frame.
 type stampCache struct {
 	valid    bool
-	n        int
-	text     [32]byte
-	received int64 // Unix second of the frame it was read for
-	ts       time.Time
+	key      stampKey
+	received int64 // Unix minute of the frame it was worked out for
+	base     int64 // Unix seconds of the stamp's minute
 }
+
+type stampKey struct{ month, day, hour, minute int }
 
 // parseISOStamp reads an RFC 3339 timestamp at the start of b as RFC 3164
 // senders write it: 'T' or a space between date and time, up to 9 fraction

@@ -213,3 +213,36 @@ func TestKeepRaw(t *testing.T) {
 		t.Errorf("Raw after SetKeepRaw(true) = %q", again.Raw)
 	}
 }
+
+// TestStampCacheAgreesWithFreshParser: the remembered minute of year-less
+// RFC 3164 stamps never shows: every stamp of a sequence that stays in,
+// leaves and comes back to a minute, and crosses daylight-saving changes,
+// parses as a fresh parser on the go-syslog path (which converts each
+// stamp whole) reads it.
+func TestStampCacheAgreesWithFreshParser(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	now := func() time.Time { return goldenNow }
+	cached, err := New(Options{Location: loc, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stamp := range []string{
+		"Oct 11 22:14:15", "Oct 11 22:14:16", "Oct 11 22:14:59.5", "Oct 11 22:15:00", "Oct 11 22:14:15",
+		"Oct 12 22:14:15", "Mar 29 01:59:59", "Mar 29 03:00:00", "Oct 25 02:30:00", "Feb 29 12:00:00", "Apr 15 12:00:00",
+	} {
+		frame := []byte("<13>" + stamp + " host app: m")
+		fresh, err := New(Options{Location: loc, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh.noFast = true
+		got := cached.Parse(frame, goldenSrc, "t", goldenReceived).Timestamp
+		want := fresh.Parse(frame, goldenSrc, "t", goldenReceived).Timestamp
+		if !got.Equal(want) || got.Location() != want.Location() {
+			t.Errorf("%s: %v after earlier stamps, %v fresh", stamp, got, want)
+		}
+	}
+}
