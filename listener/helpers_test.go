@@ -132,6 +132,9 @@ func withDefaults(o Options) Options {
 	if o.FrameTimeout == 0 {
 		o.FrameTimeout = d.FrameTimeout
 	}
+	if o.Mode == "" {
+		o.Mode = d.Mode
+	}
 	return o
 }
 

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,8 +58,13 @@ type Listener struct {
 	m       *Metrics
 	log     *slog.Logger
 
-	stream net.Listener // tcp, tls
-	packet *net.UDPConn // udp
+	stream   net.Listener  // tcp, tls, unix
+	packet   *net.UDPConn  // udp
+	unixgram *net.UnixConn // unixgram
+	// unlink is the unixgram socket file to remove at Close (stream
+	// listeners unlink their own); activated the sockets systemd passed.
+	unlink    string
+	activated *Activated
 
 	wg        sync.WaitGroup
 	done      chan struct{} // closed by Close: wakes loops waiting out a backoff
@@ -112,7 +119,7 @@ func newSettings(o Options, newHandler func() Handler) (*settings, error) {
 // loaded has passed it already) and, for tls, its files are loaded here.
 // newHandler is called once per reader goroutine or connection. m and log
 // may be nil. Errors do not name the listener: the caller does.
-func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *slog.Logger) (*Listener, error) {
+func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *slog.Logger, opts ...ListenOption) (*Listener, error) {
 	set, err := newSettings(o, newHandler)
 	if err != nil {
 		return nil, err
@@ -133,17 +140,65 @@ func Listen(name string, o Options, newHandler func() Handler, m *Metrics, log *
 		waited:  make(chan struct{}),
 		conns:   make(map[net.Conn]*connState),
 	}
-	l.set.Store(set)
-	if o.Protocol == "udp" {
-		err = l.listenUDP()
-	} else {
-		err = l.listenStream()
+	for _, opt := range opts {
+		opt(l)
 	}
-	if err != nil {
+	l.set.Store(set)
+	if err := l.bind(o); err != nil {
 		return nil, err
 	}
 	l.log.Info("listening", "protocol", o.Protocol, "address", l.Addr().String())
 	return l, nil
+}
+
+// ListenOption adds to what Listen knows beyond the options.
+type ListenOption func(*Listener)
+
+// WithActivated lets a listener take a socket systemd passed ("systemd:"
+// addresses).
+func WithActivated(a *Activated) ListenOption { return func(l *Listener) { l.activated = a } }
+
+// bind opens the socket o names and starts serving it: a passed socket, a
+// unix socket file, or a network address.
+func (l *Listener) bind(o Options) error {
+	var (
+		ln  net.Listener
+		pc  net.PacketConn
+		err error
+	)
+	switch {
+	case strings.HasPrefix(o.Address, systemdPrefix):
+		f, ferr := l.activated.find(strings.TrimPrefix(o.Address, systemdPrefix))
+		if ferr != nil {
+			return ferr
+		}
+		if isPacket(o.Protocol) {
+			pc, err = inheritedPacket(f)
+		} else {
+			ln, err = inheritedStream(f)
+		}
+	case isUnix(o.Protocol):
+		ln, pc, err = bindUnix(o.Protocol, o.Address, o.Mode)
+		if pc != nil {
+			l.unlink = o.Address
+		}
+	}
+	if err != nil {
+		return err
+	}
+	switch o.Protocol {
+	case "udp":
+		return l.listenUDP(pc)
+	case "unixgram":
+		return l.listenUnixgram(pc)
+	}
+	if ln != nil {
+		if want := map[string]string{"tcp": "tcp", "tls": "tcp", "unix": "unix"}[o.Protocol]; ln.Addr().Network() != want {
+			_ = ln.Close()
+			return fmt.Errorf("passed socket is %s, not %s", ln.Addr().Network(), want)
+		}
+	}
+	return l.listenStream(ln)
 }
 
 // ErrRebind is what Update returns for options that name another socket
@@ -174,7 +229,7 @@ func (l *Listener) Update(o Options, newHandler func() Handler) error {
 // end or time out. Close still ends them. A UDP listener, which has no
 // connections, is simply closed.
 func (l *Listener) Retire(ctx context.Context) error {
-	if l.packet != nil {
+	if l.packet != nil || l.unixgram != nil {
 		return l.Close(ctx)
 	}
 	if l.retired.Swap(true) {
@@ -195,8 +250,11 @@ func (l *Listener) Connections() int {
 }
 
 func (l *Listener) Addr() net.Addr {
-	if l.packet != nil {
+	switch {
+	case l.packet != nil:
 		return l.packet.LocalAddr()
+	case l.unixgram != nil:
+		return l.unixgram.LocalAddr()
 	}
 	return l.stream.Addr()
 }
@@ -221,9 +279,15 @@ func (l *Listener) Close(ctx context.Context) error {
 
 		close(l.done)
 		var err error
-		if l.stream != nil {
+		switch {
+		case l.stream != nil:
 			err = l.stream.Close()
-		} else {
+		case l.unixgram != nil:
+			err = l.unixgram.Close()
+			if l.unlink != "" {
+				_ = os.Remove(l.unlink)
+			}
+		default:
 			err = l.packet.Close()
 		}
 		if err != nil && !errors.Is(err, net.ErrClosed) {
@@ -254,8 +318,8 @@ func (l *Listener) Close(ctx context.Context) error {
 // fails, the connection is closed, which still delivers the frames the
 // Framer has buffered.
 func drain(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok && tc.CloseRead() == nil {
-		return
+	if rc, ok := c.(interface{ CloseRead() error }); ok && rc.CloseRead() == nil {
+		return // *net.TCPConn, *net.UnixConn
 	}
 	_ = c.Close()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,10 +16,10 @@ import (
 // keys over DefaultOptions and reports Check's errors at their keys, and
 // Listen runs the same Check.
 type Options struct {
-	// Protocol is "udp", "tcp" or "tls". It is the listener's type, not one
+	// Protocol is one of Protocols. It is the listener's type, not one
 	// of its keys: DefaultOptions sets it.
 	Protocol        string        `yaml:"-" mapstructure:"-"`
-	Address         string        `yaml:"address" mapstructure:"address"` // host:port; port 0 picks a free port
+	Address         string        `yaml:"address" mapstructure:"address"` // host:port (port 0 picks a free port), a path (unix), or systemd:NAME
 	Framing         Framing       `yaml:"framing" mapstructure:"framing"` // tcp/tls
 	MaxMessageBytes int           `yaml:"max_message_bytes" mapstructure:"max_message_bytes"`
 	MaxConnections  int           `yaml:"max_connections" mapstructure:"max_connections"` // tcp/tls
@@ -31,6 +32,9 @@ type Options struct {
 	AllowedSources []netip.Prefix `yaml:"allowed_sources" mapstructure:"allowed_sources"`
 	// TLS is required for protocol tls and refused for the others.
 	TLS *TLSOptions `yaml:"tls" mapstructure:"tls"`
+	// Mode is the permission of the socket file of a unix or unixgram
+	// listener (octal, "0666" by default); refused for the others.
+	Mode string `yaml:"mode" mapstructure:"mode"`
 }
 
 // TLSOptions name the files of a tls listener. The ",file" flag tells the
@@ -52,13 +56,18 @@ const (
 )
 
 // Protocols lists the protocols this package serves.
-var Protocols = []string{"udp", "tcp", "tls"}
+var Protocols = []string{"udp", "tcp", "tls", "unix", "unixgram"}
 
 // DefaultOptions returns the settings of a listener of protocol that the
 // configuration leaves at their defaults.
 func DefaultOptions(protocol string) Options {
+	mode := ""
+	if isUnix(protocol) {
+		mode = DefaultMode
+	}
 	return Options{
 		Protocol:        protocol,
+		Mode:            mode,
 		MaxMessageBytes: DefaultMaxMessageBytes,
 		MaxConnections:  DefaultMaxConnections,
 		IdleTimeout:     DefaultIdleTimeout,
@@ -70,18 +79,39 @@ func DefaultOptions(protocol string) Options {
 func (o *Options) Check() []error {
 	var errs []error
 	add := func(path string, err error) { errs = append(errs, &FieldError{Path: path, Err: err}) }
-	switch o.Protocol {
-	case "udp", "tcp", "tls":
-	default:
+	if !slices.Contains(Protocols, o.Protocol) {
 		return []error{fmt.Errorf("unknown protocol %q (want %s)", o.Protocol, strings.Join(Protocols, ", "))}
 	}
-	if err := CheckAddress(o.Address); err != nil {
-		add("address", err)
+	switch {
+	case strings.HasPrefix(o.Address, systemdPrefix):
+		if strings.TrimPrefix(o.Address, systemdPrefix) == "" {
+			add("address", errors.New(`"systemd:" needs the socket's FileDescriptorName or its index (systemd:syslog.socket, systemd:0)`))
+		}
+	case isUnix(o.Protocol):
+		if !strings.HasPrefix(o.Address, "/") {
+			add("address", fmt.Errorf("invalid address %q: a %s listener binds an absolute path (or systemd:NAME)", o.Address, o.Protocol))
+		}
+	default:
+		if err := CheckAddress(o.Address); err != nil {
+			add("address", err)
+		}
 	}
 	if o.Framing >= numFramings {
 		add("framing", fmt.Errorf("unknown framing %d", o.Framing))
-	} else if o.Protocol == "udp" && o.Framing != FramingAuto {
-		add("framing", fmt.Errorf("framing %q is for tcp and tls; a udp datagram is one message", o.Framing))
+	} else if isPacket(o.Protocol) && o.Framing != FramingAuto {
+		add("framing", fmt.Errorf("framing %q is for stream protocols; a %s datagram is one message", o.Framing, o.Protocol))
+	}
+	switch {
+	case isUnix(o.Protocol):
+		if _, err := parseMode(o.Mode); err != nil {
+			add("mode", err)
+		}
+		if len(o.AllowedSources) > 0 {
+			errs = append(errs, &FieldError{Path: "allowed_sources", AtKey: true,
+				Err: errors.New("a local socket has no source addresses; its file's mode decides who may write")})
+		}
+	case o.Mode != "":
+		errs = append(errs, &FieldError{Path: "mode", AtKey: true, Err: fmt.Errorf("mode is for unix and unixgram listeners, not %s", o.Protocol)})
 	}
 	if o.MaxMessageBytes <= 0 || o.MaxMessageBytes > MaxMaxMessageBytes {
 		add("max_message_bytes", fmt.Errorf("must be between 1 and %d (16 MiB)", MaxMaxMessageBytes))
@@ -136,6 +166,18 @@ func (o *Options) checkTLS() []error {
 // an operator would ("udp 127.0.0.1:5514"). Hosts are compared as written,
 // IPs canonicalised; wildcard-versus-specific overlaps are left to bind(2).
 func (o *Options) Socket() (field, key, where string) {
+	if name, ok := strings.CutPrefix(o.Address, systemdPrefix); ok {
+		if name == "" {
+			return "address", "", ""
+		}
+		return "address", o.Address, o.Address
+	}
+	if isUnix(o.Protocol) {
+		if o.Address == "" {
+			return "address", "", ""
+		}
+		return "address", "unix " + o.Address, o.Protocol + " " + o.Address
+	}
 	network := "tcp" // tls listens on tcp too
 	if o.Protocol == "udp" {
 		network = "udp"

@@ -21,7 +21,27 @@ func TestOptionsCheck(t *testing.T) {
 		{"no address", func(o *Options) { o.Address = "" }, []string{"address: required"}},
 		{"bad port", func(o *Options) { o.Address = "h:99999" }, []string{`address: invalid port "99999" (want 0-65535)`}},
 		{"framing on udp", func(o *Options) { o.Protocol, o.Framing = "udp", FramingOctetCounting }, []string{
-			`framing: framing "octet_counting" is for tcp and tls; a udp datagram is one message`}},
+			`framing: framing "octet_counting" is for stream protocols; a udp datagram is one message`}},
+		{"unixgram defaults", func(o *Options) { *o = DefaultOptions("unixgram"); o.Address = "/dev/log" }, nil},
+		{"unix stream with framing", func(o *Options) {
+			*o = DefaultOptions("unix")
+			o.Address, o.Framing = "/run/syslogd/stream.sock", FramingOctetCounting
+		}, nil},
+		{"unix relative path", func(o *Options) { *o = DefaultOptions("unix"); o.Address = "dev/log" }, []string{
+			`address: invalid address "dev/log": a unix listener binds an absolute path (or systemd:NAME)`}},
+		{"unixgram framing, mode, allowlist", func(o *Options) {
+			*o = DefaultOptions("unixgram")
+			o.Address, o.Framing, o.Mode = "/dev/log", FramingNonTransparent, "0888"
+			o.AllowedSources = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		}, []string{
+			`framing: framing "non_transparent" is for stream protocols; a unixgram datagram is one message`,
+			`mode: invalid mode "0888" (want octal permissions such as 0666)`,
+			"allowed_sources: a local socket has no source addresses; its file's mode decides who may write @key"}},
+		{"mode on tcp", func(o *Options) { o.Mode = "0666" }, []string{"mode: mode is for unix and unixgram listeners, not tcp @key"}},
+		{"activated", func(o *Options) { *o = DefaultOptions("unixgram"); o.Address = "systemd:syslog.socket" }, nil},
+		{"activated tcp by index", func(o *Options) { o.Address = "systemd:0" }, nil},
+		{"activated without a name", func(o *Options) { o.Address = "systemd:" }, []string{
+			`address: "systemd:" needs the socket's FileDescriptorName or its index (systemd:syslog.socket, systemd:0)`}},
 		{"limits", func(o *Options) { o.MaxMessageBytes, o.MaxConnections, o.IdleTimeout = MaxMaxMessageBytes+1, 0, -1 }, []string{
 			"max_message_bytes: must be between 1 and 16777216 (16 MiB)", "max_connections: must be > 0", "idle_timeout: must be > 0"}},
 		{"invalid prefix", func(o *Options) { o.AllowedSources = []netip.Prefix{{}} }, []string{"allowed_sources[0]: not a valid prefix"}},

@@ -24,11 +24,15 @@ const tlsRecordHandshake = 0x16
 // its ClientHello is binary noise to a syslog parser, so we refuse it.
 var errTLSOnPlain = errors.New("tls client hello on plain tcp listener")
 
-func (l *Listener) listenStream() error {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(context.Background(), "tcp", l.address)
-	if err != nil {
-		return err
+// listenStream serves ln, a bound stream socket (or nil: bind l.address
+// on tcp).
+func (l *Listener) listenStream(ln net.Listener) error {
+	if ln == nil {
+		var lc net.ListenConfig
+		var err error
+		if ln, err = lc.Listen(context.Background(), "tcp", l.address); err != nil {
+			return err
+		}
 	}
 	l.stream = ln
 	l.wg.Add(2)

@@ -3,6 +3,7 @@ package listener
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync/atomic"
@@ -27,13 +28,20 @@ type slot struct {
 	src   netip.AddrPort // the sender, unmapped
 }
 
-func (l *Listener) listenUDP() error {
-	var lc net.ListenConfig
-	pc, err := lc.ListenPacket(context.Background(), "udp", l.address)
-	if err != nil {
-		return err
+// listenUDP serves pc, a bound UDP socket (or nil: bind l.address).
+func (l *Listener) listenUDP(pc net.PacketConn) error {
+	if pc == nil {
+		var lc net.ListenConfig
+		var err error
+		if pc, err = lc.ListenPacket(context.Background(), "udp", l.address); err != nil {
+			return err
+		}
 	}
-	uc := pc.(*net.UDPConn)
+	uc, ok := pc.(*net.UDPConn)
+	if !ok {
+		_ = pc.Close()
+		return fmt.Errorf("socket is %s, not udp", pc.LocalAddr().Network())
+	}
 	_ = uc.SetReadBuffer(udpReadBuffer) // best effort: a smaller buffer still works
 	if err := enableDropCounter(uc); err != nil {
 		l.log.Warn("kernel drop counter unavailable", "error", err)
