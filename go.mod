@@ -3,6 +3,7 @@ module syslogd
 go 1.26.0
 
 require (
+	github.com/coreos/go-systemd/v22 v22.5.0
 	github.com/go-viper/mapstructure/v2 v2.4.0
 	github.com/leodido/go-syslog/v4 v4.5.0
 	github.com/nats-io/nats-server/v2 v2.15.2

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,11 +30,15 @@ import (
 type Daemon struct {
 	log     *slog.Logger
 	started time.Time
-	reg     *registry
-	totals  totals
-	table   atomic.Pointer[table]
-	ready   atomic.Bool
-	stats   *stats.Server
+	// hostname names the host of local messages that name none;
+	// activated holds the sockets systemd passed.
+	hostname  string
+	activated *listener.Activated
+	reg       *registry
+	totals    totals
+	table     atomic.Pointer[table]
+	ready     atomic.Bool
+	stats     *stats.Server
 
 	// opMu serialises the long operations (start, Reload, Reopen,
 	// Shutdown), which may take a drain deadline; mu guards the fields below
@@ -65,11 +70,15 @@ type Daemon struct {
 
 // New starts a daemon: stats server, then sinks, routes, listeners. On
 // error everything already started is stopped again.
-func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*Daemon, error) {
+func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry, opts ...Option) (*Daemon, error) {
 	d := &Daemon{
 		log: log, started: time.Now(), reg: newRegistry(),
 		sinks: map[string]*runningSink{}, listeners: map[string]*runningListener{},
 		spills: map[string]*openSpill{}, ids: message.NewIDs(),
+	}
+	d.hostname, _ = os.Hostname() // "" if unknown: local messages then name no host
+	for _, o := range opts {
+		o(d)
 	}
 	if err := promReg.Register(newCollector(d)); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
@@ -94,6 +103,23 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry) (*D
 	d.ready.Store(true)
 	log.Info("syslogd started", "config", cfg.File, "listeners", len(cfg.Listeners), "sinks", len(cfg.Sinks), "routes", len(cfg.Routes))
 	return d, nil
+}
+
+// Status is a one-line summary for a service manager (sd_notify STATUS=).
+func (d *Daemon) Status() string {
+	s := d.Snapshot()
+	return fmt.Sprintf("%d listeners, %d sinks; received %d, routed %d, dropped %d",
+		len(s.Listeners), len(s.Sinks), s.Totals.Received, s.Totals.Routed, s.Totals.Dropped)
+}
+
+// Option adds to what New knows beyond the configuration.
+type Option func(*Daemon)
+
+// WithActivated hands the daemon the sockets systemd passed (socket
+// activation, in order, each file named by its FileDescriptorName), for
+// listeners with a "systemd:NAME" address.
+func WithActivated(files []*os.File) Option {
+	return func(d *Daemon) { d.activated = listener.NewActivated(files) }
 }
 
 // QueueBytes returns the sum of the sinks' queue_max_bytes: what the memory

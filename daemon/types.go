@@ -24,6 +24,8 @@ var listenerTypes = []listenerType{
 	socketListener("udp"),
 	socketListener("tcp"),
 	socketListener("tls"),
+	socketListener("unix"),
+	socketListener("unixgram"),
 	jetstreamListener(),
 }
 
@@ -87,7 +89,8 @@ func row[T interface{ kindName() string }](rows []T, name string) (T, error) {
 func (l listenerType) kindName() string { return l.name }
 func (t sinkType) kindName() string     { return t.name }
 
-// socketOptions are what a socket listener (udp, tcp, tls) reads: the
+// socketOptions are what a socket listener (udp, tcp, tls, unix,
+// unixgram) reads: the
 // listener's options and the parser's, side by side in one YAML mapping.
 type socketOptions struct {
 	Listener listener.Options `yaml:",inline" mapstructure:",squash"`
@@ -110,7 +113,7 @@ func socketListener(protocol string) listenerType {
 			if err != nil {
 				return nil, err
 			}
-			l, err := listener.Listen(name, lo, newHandler, &d.reg.listener(name).sock, d.log)
+			l, err := listener.Listen(name, lo, newHandler, &d.reg.listener(name).sock, d.log, listener.WithActivated(d.activated))
 			if err != nil {
 				return nil, err // not a nil *Listener in a source
 			}
@@ -134,6 +137,7 @@ func prepareSocket(d *Daemon, name string, o config.Options) (listener.Options, 
 	if err != nil {
 		return so.Listener, nil, err
 	}
+	popts.Hostname = d.hostname // for local sockets, whose senders have no address
 	if _, err := parser.New(popts); err != nil {
 		return so.Listener, nil, err
 	}

@@ -81,7 +81,13 @@ func start(t *testing.T, cfgYAML string) *proc {
 
 func startFile(t *testing.T, dir, cfgFile string, extraArgs ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--config", cfgFile}, extraArgs...)...)
+	return startCmd(t, dir, cfgFile, exec.Command(binary, append([]string{"--config", cfgFile}, extraArgs...)...))
+}
+
+// startCmd is startFile with the command made by the caller (another
+// environment, inherited files, a wrapper).
+func startCmd(t *testing.T, dir, cfgFile string, cmd *exec.Cmd) *proc {
+	t.Helper()
 	cmd.Dir = dir
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -169,12 +169,13 @@ func hostnameEnd(in []byte, i int) int {
 }
 
 // senderName is the sender's address as text, the hostname of a message
-// that names none (RFC 3164 §4.3.3). A reader's frames mostly come from one
+// that names none (RFC 3164 §4.3.3), or the local host's name for a
+// local socket. A reader's frames mostly come from one
 // sender, so the last one is kept: no allocation per message.
 func (p *Parser) senderName(src netip.AddrPort) string {
 	a := src.Addr()
 	if !a.IsValid() {
-		return ""
+		return p.localName // a local socket: this host
 	}
 	if a != p.lastSender {
 		p.lastSender, p.lastSenderName = a, a.String()

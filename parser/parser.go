@@ -25,6 +25,11 @@ type Options struct {
 	// Now is only used to infer the year of RFC 3164 timestamps; nil means
 	// time.Now. Tests inject a fixed clock.
 	Now func() time.Time
+	// Hostname names the host of an RFC 3164 message that names none and
+	// comes from no network address (a local socket: /dev/log): the local
+	// host, as rsyslog and syslog-ng write it. Network senders are named
+	// by their address.
+	Hostname string
 }
 
 type format uint8
@@ -77,6 +82,7 @@ type Parser struct {
 	// year-less RFC 3164 timestamp.
 	lastSender     netip.Addr
 	lastSenderName string
+	localName      string // Options.Hostname
 	stampCache     stampCache
 }
 
@@ -104,7 +110,7 @@ func (p *Parser) SetKeepRaw(keep bool) { p.keepRaw = keep }
 
 // New returns a Parser for opts. An unknown Format is an error.
 func New(opts Options) (*Parser, error) {
-	p := &Parser{loc: opts.Location, now: opts.Now, keepRaw: true}
+	p := &Parser{loc: opts.Location, now: opts.Now, keepRaw: true, localName: opts.Hostname}
 	if opts.Format != "" {
 		f, err := parseFormat(opts.Format)
 		if err != nil {

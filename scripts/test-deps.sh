@@ -4,6 +4,8 @@
 set -eu
 need=""
 command -v logger >/dev/null 2>&1 || need="$need bsdutils"
+# The local-socket e2e test sends with Python's logging.handlers.SysLogHandler.
+command -v python3 >/dev/null 2>&1 || need="$need python3-minimal"
 # The journald sink tests run a private systemd-journald namespace; they
 # need root, so systemd is only installed when we are root (else they skip).
 if [ "$(id -u)" = 0 ] && { [ ! -x /lib/systemd/systemd-journald ] || ! command -v journalctl >/dev/null 2>&1; }; then

@@ -12,12 +12,17 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // static binaries on hosts without tzdata still honour listener timezones
 
+	"github.com/coreos/go-systemd/v22/activation"
+	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sys/unix"
 
 	"syslogd/config"
 	"syslogd/daemon"
@@ -79,12 +84,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
-	d, err := daemon.New(cfg, log, reg)
+	// Sockets systemd passed (socket activation); the environment that
+	// names them is cleared so that no child process takes them too.
+	d, err := daemon.New(cfg, log, reg, daemon.WithActivated(activation.Files(true)))
 	if err != nil {
 		log.Error("cannot start", "error", err)
+		notify(log, "STATUS=cannot start: "+err.Error())
 		return 1
 	}
 	setMemoryLimit(d.QueueBytes())
+	notify(log, "READY=1\nSTATUS="+d.Status())
+	stopWatchdog := watchdog(d, log)
+	defer stopWatchdog()
 	return serve(d, cfg, load, sigs, log)
 }
 
@@ -93,22 +104,82 @@ func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, er
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGHUP:
+			notify(log, reloading())
 			next, err := load()
 			if err != nil {
 				d.RecordReloadFailure(err)
+				notify(log, "READY=1\nSTATUS=reload failed, old configuration kept: "+firstLine(err.Error()))
 				continue
 			}
-			if d.Reload(next) == nil {
-				cfg = next
-				setMemoryLimit(d.QueueBytes())
+			if err := d.Reload(next); err != nil {
+				notify(log, "READY=1\nSTATUS=reload failed, old configuration kept: "+firstLine(err.Error()))
+				continue
 			}
+			cfg = next
+			setMemoryLimit(d.QueueBytes())
+			notify(log, "READY=1\nSTATUS="+d.Status())
 		case syscall.SIGUSR1:
 			d.Reopen()
 		default:
+			notify(log, "STOPPING=1\nSTATUS=draining (shutdown_timeout "+cfg.ShutdownTimeout.String()+")")
 			return shutdown(d, cfg.ShutdownTimeout, sig, log)
 		}
 	}
 	return 0
+}
+
+// notify tells systemd (sd_notify) about a state change when it runs the
+// daemon as Type=notify; without NOTIFY_SOCKET it does nothing. A failure
+// to tell it is logged, not fatal: the service manager will time out.
+func notify(log *slog.Logger, state string) {
+	if _, err := sddaemon.SdNotify(false, state); err != nil {
+		log.Warn("sd_notify failed", "error", err)
+	}
+}
+
+// reloading is the RELOADING=1 notification with the CLOCK_MONOTONIC time
+// systemd wants with it (systemd.service(5), Type=notify-reload).
+func reloading() string {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return "RELOADING=1"
+	}
+	return "RELOADING=1\nMONOTONIC_USEC=" + strconv.FormatInt(ts.Nano()/1000, 10)
+}
+
+// watchdog sends WATCHDOG=1 at half the interval systemd asks for
+// (WatchdogSec=, WATCHDOG_USEC) while the daemon answers: each ping reads a
+// snapshot, which takes the daemon's lock, so a daemon wedged on it stops
+// pinging and systemd restarts it. It returns the function that stops it.
+func watchdog(d *daemon.Daemon, log *slog.Logger) (stop func()) {
+	every, err := sddaemon.SdWatchdogEnabled(false)
+	if err != nil || every <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				notify(log, "WATCHDOG=1\nSTATUS="+d.Status())
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// firstLine keeps a STATUS= line to one line.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
 }
 
 // hardStopGrace is how long past shutdown_timeout the process waits for a

@@ -1,0 +1,172 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const localConfig = `
+listeners:
+  - {name: devlog, protocol: unixgram, address: "{{DIR}}/dev-log"}
+  - {name: local, protocol: unix, address: "{{DIR}}/stream.sock"}
+sinks:
+  - {name: hosts, type: file, path: "{{DIR}}/log/{hostname}/{app_name}.log", format: rfc3164}
+  - {name: all, type: file, path: "{{DIR}}/log/all.json", format: json}
+routes:
+  - {name: all, sinks: [hosts, all]}
+stats: {address: "127.0.0.1:0"}
+shutdown_timeout: 5s
+`
+
+// localLogger runs logger(1) against a unix socket, as a host's programs
+// write to /dev/log.
+func localLogger(t *testing.T, socket string, args ...string) {
+	t.Helper()
+	full := append([]string{"-u", socket}, args...)
+	if out, err := exec.Command("logger", full...).CombinedOutput(); err != nil {
+		t.Fatalf("logger %v: %v\n%s", full, err, out)
+	}
+}
+
+// jsonLines reads a json-format file into one map per line.
+func jsonLines(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(readFile(t, path)), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestLocalSocketsLandInTheRightFiles: the host's own programs — logger
+// on the datagram and the stream socket, Python's SysLogHandler on the
+// datagram one — end up under this host's name with their app, pid,
+// facility and severity.
+func TestLocalSocketsLandInTheRightFiles(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("python3 missing (scripts/test-deps.sh installs it): %v", err)
+		}
+		t.Skip("python3 not installed")
+	}
+	p := start(t, localConfig)
+	devlog, stream := filepath.Join(p.dir, "dev-log"), filepath.Join(p.dir, "stream.sock")
+	if fi, err := os.Stat(devlog); err != nil || fi.Mode().Perm() != 0o666 {
+		t.Fatalf("dev-log: %v %v, want a socket with mode 0666", fi, err)
+	}
+	localLogger(t, devlog, "-d", "-t", "dgramapp", "-p", "local0.warning", "hello datagram")
+	localLogger(t, stream, "-T", "-t", "streamapp", "-p", "daemon.info", "--id=4242", "hello stream")
+	script := `
+import logging, logging.handlers, sys
+h = logging.handlers.SysLogHandler(address=sys.argv[1], facility=logging.handlers.SysLogHandler.LOG_LOCAL1)
+h.setFormatter(logging.Formatter("pyapp[%(process)d]: %(message)s"))
+log = logging.getLogger("x")
+log.addHandler(h)
+log.warning("hello from python")
+h.close()
+`
+	if out, err := exec.Command(python, "-c", script, devlog).CombinedOutput(); err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	p.waitStats("3 messages written", func(s statsDoc) bool { return s.Sinks["hosts"].Written == 3 })
+
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for app, want := range map[string]string{
+		"dgramapp":  "dgramapp: hello datagram",
+		"streamapp": "streamapp[4242]: hello stream",
+		"pyapp":     "pyapp[",
+	} {
+		got := readFile(t, filepath.Join(p.dir, "log", host, app+".log"))
+		if !strings.Contains(got, want) || !strings.Contains(got, " "+host+" ") {
+			t.Errorf("%s.log = %q, want a line with %q and the hostname %q", app, got, want, host)
+		}
+	}
+	want := map[string][4]string{ // app: facility, severity, listener, text
+		"dgramapp":  {"local0", "warning", "devlog", "hello datagram"},
+		"streamapp": {"daemon", "info", "local", "hello stream"},
+		"pyapp":     {"local1", "warning", "devlog", "hello from python"},
+	}
+	lines := jsonLines(t, filepath.Join(p.dir, "log", "all.json"))
+	if len(lines) != 3 {
+		t.Fatalf("all.json has %d lines, want 3", len(lines))
+	}
+	for _, m := range lines {
+		app, _ := m["app_name"].(string)
+		w, ok := want[app]
+		if !ok {
+			t.Errorf("unexpected app %q: %v", app, m)
+			continue
+		}
+		if m["facility"] != w[0] || m["severity"] != w[1] || m["listener"] != w[2] || m["message"] != w[3] || m["hostname"] != host {
+			t.Errorf("%s: %v, want facility %s, severity %s, listener %s, message %q, hostname %s", app, m, w[0], w[1], w[2], w[3], host)
+		}
+		if app == "pyapp" && m["proc_id"] == "" {
+			t.Errorf("pyapp: no proc_id in %v", m)
+		}
+	}
+}
+
+// TestSocketActivation: a listener takes the socket systemd passed by its
+// FileDescriptorName. The test passes it as systemd does: fd 3 and on,
+// LISTEN_FDS, LISTEN_FDNAMES, and LISTEN_PID set to the daemon's own pid
+// (a shell that execs the daemon keeps its pid).
+func TestSocketActivation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "journal-syslog")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := conn.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Close() // f holds the socket; the daemon gets its own copy
+	defer f.Close()
+	cfg := strings.ReplaceAll(`
+listeners:
+  - {name: journal, protocol: unixgram, address: "systemd:syslog.socket"}
+sinks:
+  - {name: hosts, type: file, path: "{{DIR}}/log/{app_name}.log", format: rfc3164}
+routes:
+  - {name: all, sinks: [hosts]}
+stats: {address: "127.0.0.1:0"}
+log: {level: debug, format: json}
+`, "{{DIR}}", dir)
+	cfgFile := filepath.Join(dir, "syslogd.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, binary, "--config", cfgFile)
+	cmd.Env = append(os.Environ(), "LISTEN_FDS=1", "LISTEN_FDNAMES=syslog.socket")
+	cmd.ExtraFiles = []*os.File{f}
+	p := startCmd(t, dir, cfgFile, cmd)
+	if got := p.addrs["journal"]; got != path {
+		t.Errorf("journal listens on %q, want the passed socket %q", got, path)
+	}
+	localLogger(t, path, "-d", "-t", "activated", "hello through a passed socket")
+	p.waitStats("1 message written", func(s statsDoc) bool { return s.Sinks["hosts"].Written == 1 })
+	if got := readFile(t, filepath.Join(dir, "log", "activated.log")); !strings.Contains(got, "activated: hello through a passed socket") {
+		t.Errorf("activated.log = %q", got)
+	}
+	p.stop()
+	if _, err := os.Lstat(path); err != nil {
+		t.Errorf("the passed socket's file was removed at stop (it is systemd's): %v", err)
+	}
+}
