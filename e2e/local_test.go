@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -168,5 +169,65 @@ log: {level: debug, format: json}
 	p.stop()
 	if _, err := os.Lstat(path); err != nil {
 		t.Errorf("the passed socket's file was removed at stop (it is systemd's): %v", err)
+	}
+}
+
+// TestReloadWaitsForTheAnswer: --reload PID (a unit's ExecReload) returns
+// once the daemon has applied the new configuration, and fails, with the
+// reason, for one the daemon rejects or that does not load.
+func TestReloadWaitsForTheAnswer(t *testing.T) {
+	dir := t.TempDir()
+	busy, err := net.Listen("tcp", "127.0.0.1:0") // a port the rejected configuration wants
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	statsPort := strconv.Itoa(freePort(t))
+	cfg := func(extra string) string {
+		return strings.ReplaceAll(`
+listeners:
+  - {name: udp, protocol: udp, address: "127.0.0.1:0"}
+`+extra+`
+sinks:
+  - {name: f, type: file, path: "{{DIR}}/log/all.log"}
+routes:
+  - {name: all, sinks: [f]}
+stats: {address: "127.0.0.1:`+statsPort+`"}
+log: {level: debug, format: json}
+`, "{{DIR}}", dir)
+	}
+	cfgFile := filepath.Join(dir, "syslogd.yaml")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(cfgFile, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := cfg("")
+	write(base)
+	p := startFile(t, dir, cfgFile)
+	pid := strconv.Itoa(p.cmd.Process.Pid)
+
+	write(strings.Replace(base, "{name: all, sinks: [f]}", "{name: all2, sinks: [f]}", 1))
+	if out, err := runBinary("--config", cfgFile, "--reload", pid); err != nil || !strings.Contains(out, "reloaded") {
+		t.Fatalf("good reload: %v\n%s", err, out)
+	}
+	if s := p.getStats(); s.Routes["all2"].Matched != 0 || s.Config.Reloads != 1 {
+		t.Errorf("after the reload: routes %v, reloads %d", s.Routes, s.Config.Reloads)
+	}
+
+	write(cfg(`  - {name: tcp, protocol: tcp, address: "` + busy.Addr().String() + `"}`))
+	out, err := runBinary("--config", cfgFile, "--reload", pid)
+	if exitCode(err) != 1 || !strings.Contains(out, "reload rejected") || !strings.Contains(out, "address already in use") {
+		t.Errorf("rejected reload: exit %d\n%s\nconfig:\n%s", exitCode(err), out, readFile(t, cfgFile))
+	}
+
+	write("listeners: [\n")
+	out, err = runBinary("--config", cfgFile, "--reload", pid)
+	if exitCode(err) != 1 || !strings.Contains(out, "syslogd.yaml:") {
+		t.Errorf("unloadable config: exit %d\n%s", exitCode(err), out)
+	}
+	if s := p.getStats(); s.Config.Reloads != 1 || s.Config.ReloadFailures != 1 {
+		t.Errorf("reloads %d, failures %d; want 1 and 1 (the unloadable file never reached the daemon)", s.Config.Reloads, s.Config.ReloadFailures)
 	}
 }

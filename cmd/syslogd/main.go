@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	check := fs.Bool("check-config", false, "validate the configuration, print FILE: OK or every problem, and exit")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	printDefault := fs.Bool("print-default-config", false, "print the embedded default configuration and exit")
+	reloadPID := fs.Int("reload", 0, "send SIGHUP to the syslogd with this `PID` (its --config the same as this one's), wait until it has applied or rejected the configuration, and exit 0 or 1 with the reason (for a unit's ExecReload)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -73,6 +74,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *check {
 		fmt.Fprintf(stdout, "%s: OK\n", cfg.File)
 		return 0
+	}
+	if *reloadPID > 0 {
+		return reload(*reloadPID, cfg, stdout, stderr)
 	}
 	log := newLogger(cfg, stderr)
 	tuneGC()
