@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -229,5 +230,42 @@ log: {level: debug, format: json}
 	}
 	if s := p.getStats(); s.Config.Reloads != 1 || s.Config.ReloadFailures != 1 {
 		t.Errorf("reloads %d, failures %d; want 1 and 1 (the unloadable file never reached the daemon)", s.Config.Reloads, s.Config.ReloadFailures)
+	}
+}
+
+// TestReloadAppliesLogSettings: log.level changes on SIGHUP, for loggers
+// the stages made at start too (the file sink's "reopened files" is a
+// debug line).
+func TestReloadAppliesLogSettings(t *testing.T) {
+	dir := t.TempDir()
+	cfg := strings.ReplaceAll(`
+listeners:
+  - {name: udp, protocol: udp, address: "127.0.0.1:0"}
+sinks:
+  - {name: f, type: file, path: "{{DIR}}/log/all.log"}
+routes:
+  - {name: all, sinks: [f]}
+stats: {address: "127.0.0.1:0"}
+log: {level: info, format: json}
+`, "{{DIR}}", dir)
+	cfgFile := filepath.Join(dir, "syslogd.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startFile(t, dir, cfgFile)
+	p.signal(syscall.SIGUSR1)
+	p.waitLog("files reopened")
+	if strings.Contains(p.logs.String(), "reopened files") {
+		t.Fatal("a debug line at level info")
+	}
+	if err := os.WriteFile(cfgFile, []byte(strings.Replace(cfg, "level: info", "level: debug", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.signal(syscall.SIGHUP)
+	p.waitLog("configuration reloaded")
+	p.signal(syscall.SIGUSR1)
+	p.waitLog("files reopened")
+	if !strings.Contains(p.logs.String(), "reopened files") {
+		t.Errorf("no debug line after the reload to level debug:\n%s", p.logs.String())
 	}
 }

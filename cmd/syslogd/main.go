@@ -78,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *reloadPID > 0 {
 		return reload(*reloadPID, cfg, stdout, stderr)
 	}
-	log := newLogger(cfg, stderr)
+	dlog, log := newDaemonLog(cfg, stderr)
 	tuneGC()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -100,11 +100,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	notify(log, "READY=1\nSTATUS="+d.Status())
 	stopWatchdog := watchdog(d, log)
 	defer stopWatchdog()
-	return serve(d, cfg, load, sigs, log)
+	return serve(d, cfg, load, sigs, log, dlog)
 }
 
 // serve handles signals until SIGTERM/SIGINT: HUP reloads, USR1 reopens.
-func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, error), sigs <-chan os.Signal, log *slog.Logger) int {
+func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, error), sigs <-chan os.Signal, log *slog.Logger, dlog *daemonLog) int {
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGHUP:
@@ -120,6 +120,7 @@ func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, er
 				continue
 			}
 			cfg = next
+			dlog.apply(cfg) // log.level and log.format take effect from here
 			setMemoryLimit(d.QueueBytes())
 			notify(log, "READY=1\nSTATUS="+d.Status())
 		case syscall.SIGUSR1:
@@ -247,12 +248,3 @@ func setMemoryLimit(queueBytes int64) {
 	debug.SetMemoryLimit(max(minMemoryLimit, 2*queueBytes))
 }
 
-func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
