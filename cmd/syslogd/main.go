@@ -247,4 +247,3 @@ func setMemoryLimit(queueBytes int64) {
 	}
 	debug.SetMemoryLimit(max(minMemoryLimit, 2*queueBytes))
 }
-
