@@ -68,5 +68,7 @@ func LoadBytes(name string, data []byte, s Schema) (*Config, error) {
 		sortErrors(r.list)
 		return nil, &Errors{List: r.list}
 	}
+	sortErrors(r.warns)
+	c.Warnings = r.warns
 	return c, nil
 }

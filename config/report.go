@@ -11,11 +11,12 @@ import (
 // problems at or below a bad path are dropped: a list given as a string
 // should produce one error, not a second "required" from validation.
 type reporter struct {
-	file string
-	ix   *index
-	env  map[string]string // path → environment variable that set it
-	bad  []string
-	list []Error
+	file  string
+	ix    *index
+	env   map[string]string // path → environment variable that set it
+	bad   []string
+	list  []Error
+	warns []Error // advice: placed like errors, never fatal
 }
 
 func (r *reporter) add(n *yaml.Node, path, reason string) {

@@ -52,6 +52,9 @@ func TestTagsAgree(t *testing.T) {
 			case y == "" || y != m:
 				t.Errorf("%s.%s: yaml %q, mapstructure %q", typ.Name(), f.Name, y, m)
 			}
+			if y == "-" && m == "-" && f.Name == "Warnings" {
+				continue // the loader's own output, not a key
+			}
 			check(f.Type)
 		}
 	}

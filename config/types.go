@@ -21,6 +21,10 @@ type Config struct {
 	Stats           Stats          `yaml:"stats" mapstructure:"stats"`
 	ShutdownTimeout time.Duration  `yaml:"shutdown_timeout" mapstructure:"shutdown_timeout"`
 	Log             Log            `yaml:"log" mapstructure:"log"`
+	// Warnings are what a stage advises about the file without refusing
+	// it ("FILE:LINE:COL: path: reason", as errors are): --check-config
+	// prints them, the daemon logs them.
+	Warnings []Error `yaml:"-" mapstructure:"-"`
 }
 
 // Listener is one configured listener: its name, its protocol and the

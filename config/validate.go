@@ -69,7 +69,28 @@ func checkOptions(r *reporter, path string, o Options) {
 	if o == nil {
 		return // the kind was missing or unknown, and is reported
 	}
-	for _, err := range o.Check() {
+	checkList(r, path, o.Check())
+	if w, ok := o.(warner); ok {
+		// Warnings go through the same placement into their own list: the
+		// reporter's list is swapped for the duration.
+		errs := r.list
+		r.list = nil
+		checkList(r, path, w.Warnings())
+		r.warns = append(r.warns, r.list...)
+		r.list = errs
+	}
+	checkFiles(r, path, reflect.ValueOf(o).Elem())
+}
+
+// warner is implemented by stage options with advice that is no error:
+// the configuration works, but likely not as meant. Warnings() returns
+// errors shaped as Check's.
+type warner interface{ Warnings() []error }
+
+// checkList places errs, a stage's Check (or Warnings) result, at their
+// keys below path.
+func checkList(r *reporter, path string, errs []error) {
+	for _, err := range errs {
 		fp, ok := errors.AsType[fieldError](err)
 		if !ok {
 			r.at(path, err.Error())
@@ -89,7 +110,6 @@ func checkOptions(r *reporter, path string, o Options) {
 		}
 		r.at(at, reason)
 	}
-	checkFiles(r, path, reflect.ValueOf(o).Elem())
 }
 
 // checkFiles opens every file a ",file" field names, so --check-config

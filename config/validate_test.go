@@ -138,10 +138,10 @@ func TestListenerProblems(t *testing.T) {
 			`3:12: listeners[1].name: duplicate listener name "u" (also listeners[0])`,
 		}},
 		{"protocol missing", l(`{name: u, address: ":0"}`), []string{
-			`1:13: listeners[0].protocol: required (want udp, tcp, tls, jetstream)`,
+			`1:13: listeners[0].protocol: required (want udp, tcp, tls, unix, unixgram, jetstream)`,
 		}},
 		{"protocol invalid", l(`{name: u, protocol: sctp, address: ":0"}`), []string{
-			`1:33: listeners[0].protocol: invalid value "sctp" (want udp, tcp, tls, jetstream)`,
+			`1:33: listeners[0].protocol: invalid value "sctp" (want udp, tcp, tls, unix, unixgram, jetstream)`,
 		}},
 		{"address missing", l(`{name: u, protocol: udp}`), []string{
 			`1:13: listeners[0].address: required`,
@@ -162,7 +162,7 @@ func TestListenerProblems(t *testing.T) {
 			`1:62: listeners[0].framing: invalid value "lf" (want auto, octet_counting, non_transparent)`,
 		}},
 		{"framing on udp", l(`{name: u, protocol: udp, address: ":0", framing: octet_counting}`), []string{
-			`1:62: listeners[0].framing: framing "octet_counting" is for tcp and tls; a udp datagram is one message`,
+			`1:62: listeners[0].framing: framing "octet_counting" is for stream protocols; a udp datagram is one message`,
 		}},
 		{"auto framing on udp is fine", l(`{name: u, protocol: udp, address: ":0", framing: auto}`), nil},
 		{"sizes and durations", "listeners:\n  - name: t\n    protocol: tcp\n    address: \":0\"\n" +

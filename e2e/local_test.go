@@ -269,3 +269,43 @@ log: {level: info, format: json}
 		t.Errorf("no debug line after the reload to level debug:\n%s", p.logs.String())
 	}
 }
+
+// TestCheckConfigWarnsForeignTokens: an rsyslog-style path passes
+// --check-config (it is valid: the file is named literally) with a warning
+// at its key that names our placeholder, and the daemon logs it too.
+func TestCheckConfigWarnsForeignTokens(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `listeners:
+  - {name: udp, protocol: udp, address: "127.0.0.1:0"}
+sinks:
+  - name: f
+    type: file
+    path: "` + dir + `/%HOSTNAME%/%PROGRAMNAME%.log"
+routes:
+  - {name: all, sinks: [f]}
+stats: {address: "127.0.0.1:0"}
+log: {level: info, format: json}
+`
+	cfgFile := filepath.Join(dir, "syslogd.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runBinary("--check-config", "--config", cfgFile)
+	if err != nil {
+		t.Fatalf("--check-config: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		cfgFile + ":6:11: sinks[0].path: %HOSTNAME% is literal text here, not a placeholder; write {hostname} (warning)",
+		"%PROGRAMNAME% is literal text here, not a placeholder; write {app_name} (warning)",
+		cfgFile + ": OK",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--check-config output lacks %q:\n%s", want, out)
+		}
+	}
+	p := startFile(t, dir, cfgFile) // returns once started: the warnings are logged before
+	if logs := p.logs.String(); !strings.Contains(logs, `"msg":"configuration: %HOSTNAME% is literal text here, not a placeholder; write {hostname}"`) ||
+		!strings.Contains(logs, `"path":"sinks[0].path"`) {
+		t.Errorf("the daemon did not log the warning:\n%s", logs)
+	}
+}

@@ -72,6 +72,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *check {
+		for _, w := range cfg.Warnings {
+			fmt.Fprintf(stderr, "%s (warning)\n", w)
+		}
 		fmt.Fprintf(stdout, "%s: OK\n", cfg.File)
 		return 0
 	}
@@ -79,6 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return reload(*reloadPID, cfg, stdout, stderr)
 	}
 	dlog, log := newDaemonLog(cfg, stderr)
+	logWarnings(log, cfg)
 	tuneGC()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -121,6 +125,7 @@ func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, er
 			}
 			cfg = next
 			dlog.apply(cfg) // log.level and log.format take effect from here
+			logWarnings(log, cfg)
 			setMemoryLimit(d.QueueBytes())
 			notify(log, "READY=1\nSTATUS="+d.Status())
 		case syscall.SIGUSR1:
@@ -131,6 +136,13 @@ func serve(d *daemon.Daemon, cfg *config.Config, load func() (*config.Config, er
 		}
 	}
 	return 0
+}
+
+// logWarnings logs the configuration's advice, as --check-config prints it.
+func logWarnings(log *slog.Logger, cfg *config.Config) {
+	for _, w := range cfg.Warnings {
+		log.Warn("configuration: "+w.Reason, "at", w.File+":"+strconv.Itoa(w.Line)+":"+strconv.Itoa(w.Col), "path", w.Path)
+	}
 }
 
 // notify tells systemd (sd_notify) about a state change when it runs the

@@ -34,6 +34,17 @@ func DefaultOptions() Options {
 }
 
 // Check reports every problem as a *sinks.FieldError.
+// Warnings advises about %NAME% and $NAME tokens in the path, which other
+// syslog daemons expand and this one writes as they are (see
+// template.Foreign).
+func (o *Options) Warnings() []error {
+	var ws []error
+	for _, w := range template.Foreign(o.Path) {
+		ws = append(ws, sinks.Errorf("path", "%s", w))
+	}
+	return ws
+}
+
 func (o *Options) Check() []error {
 	var errs []error
 	if o.Path == "" {

@@ -68,6 +68,17 @@ func DefaultOptions() Options {
 func (st *Stream) SetDefaults() { st.Storage, st.Replicas = StorageFile, 1 }
 
 // Check reports every problem as a *sinks.FieldError.
+// Warnings advises about %NAME% and $NAME tokens in the subject, which other
+// syslog daemons expand and this one writes as they are (see
+// template.Foreign).
+func (o *Options) Warnings() []error {
+	var ws []error
+	for _, w := range template.Foreign(o.Subject) {
+		ws = append(ws, sinks.Errorf("subject", "%s", w))
+	}
+	return ws
+}
+
 func (o *Options) Check() []error {
 	var errs []error
 	add := func(path, f string, args ...any) { errs = append(errs, sinks.Errorf(path, f, args...)) }

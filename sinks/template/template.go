@@ -292,3 +292,64 @@ func (t *Template) sanitise(v []byte) {
 		}
 	}
 }
+
+// foreignNames maps the rsyslog properties and syslog-ng macros an
+// operator coming from those daemons writes to this package's
+// placeholders (their names are compared case-insensitively).
+var foreignNames = map[string]string{
+	"hostname": "{hostname}", "host": "{hostname}", "fromhost": "{hostname}",
+	"programname": "{app_name}", "program": "{app_name}", "app-name": "{app_name}", "syslogtag": "{app_name}",
+	"procid": "{proc_id}", "pid": "{proc_id}", "msgid": "{msg_id}",
+	"syslogfacility-text": "{facility}", "facility": "{facility}",
+	"syslogseverity-text": "{severity}", "level": "{severity}", "severity": "{severity}",
+	"fromhost-ip": "{source_ip}", "sourceip": "{source_ip}", "host_from": "{source_ip}",
+	"year": "{year}", "month": "{month}", "day": "{day}", "hour": "{hour}",
+	"$year": "{year}", "$month": "{month}", "$day": "{day}", "$hour": "{hour}",
+}
+
+// Foreign finds rsyslog-style %NAME% properties and syslog-ng-style $NAME
+// or ${NAME} macros in a template source. They are literal text here (a
+// file literally named "%HOSTNAME%"), which is almost never what was meant,
+// so each is returned as advice naming this package's placeholder where
+// there is one.
+func Foreign(src string) []string {
+	var out []string
+	for i := 0; i < len(src); i++ {
+		var name, token string
+		switch c := src[i]; {
+		case c == '%':
+			end := strings.IndexByte(src[i+1:], '%')
+			if end <= 0 {
+				continue
+			}
+			name, token = src[i+1:i+1+end], src[i:i+2+end]
+		case c == '$' && i+1 < len(src) && src[i+1] == '{':
+			end := strings.IndexByte(src[i+2:], '}')
+			if end <= 0 {
+				continue
+			}
+			name, token = src[i+2:i+2+end], src[i:i+3+end]
+		case c == '$':
+			j := i + 1
+			for j < len(src) && (src[j] >= 'A' && src[j] <= 'Z' || src[j] >= 'a' && src[j] <= 'z' || src[j] == '_') {
+				j++
+			}
+			if j == i+1 {
+				continue
+			}
+			name, token = src[i+1:j], src[i:j]
+		default:
+			continue
+		}
+		if strings.ContainsAny(name, "/ ") {
+			continue
+		}
+		i += len(token) - 1
+		if ours, ok := foreignNames[strings.ToLower(name)]; ok {
+			out = append(out, fmt.Sprintf("%s is literal text here, not a placeholder; write %s", token, ours))
+		} else {
+			out = append(out, fmt.Sprintf("%s is literal text here, not a placeholder (placeholders: %s)", token, Placeholders))
+		}
+	}
+	return out
+}
