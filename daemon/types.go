@@ -102,6 +102,17 @@ func (o *socketOptions) Check() []error { return append(o.Listener.Check(), o.Pa
 // Socket lets config refuse two listeners on one socket.
 func (o *socketOptions) Socket() (field, key, where string) { return o.Listener.Socket() }
 
+// Warnings passes on the listener's advice (config prints it).
+func (o *socketOptions) Warnings() []error { return warnings(&o.Listener) }
+
+// warnings is o's Warnings, if it has any.
+func warnings(o any) []error {
+	if w, ok := o.(interface{ Warnings() []error }); ok {
+		return w.Warnings()
+	}
+	return nil
+}
+
 func socketListener(protocol string) listenerType {
 	return listenerType{
 		name: protocol,
@@ -158,6 +169,9 @@ type sinkOptions[T any, P interface {
 	Queue sinks.Options `yaml:",inline" mapstructure:",squash"`
 	Sink  T             `yaml:",inline" mapstructure:",squash"`
 }
+
+// Warnings passes on the sink type's advice (config prints it).
+func (o *sinkOptions[T, P]) Warnings() []error { return warnings(P(&o.Sink)) }
 
 func (o *sinkOptions[T, P]) Check() []error {
 	errs := append(o.Queue.Check(), P(&o.Sink).Check()...)
