@@ -196,5 +196,12 @@ func (d *Daemon) buildTable(cfg *config.Config, running map[string]*runningSink)
 	return t, nil
 }
 
-func sameSink(a, b config.Sink) bool         { return reflect.DeepEqual(a, b) }
-func sameListener(a, b config.Listener) bool { return reflect.DeepEqual(a, b) }
+func sameSink(a, b config.Sink) bool { return reflect.DeepEqual(a, b) }
+
+// sameListener reports whether a reload may leave a listener untouched. A
+// tls listener never is: its certificate, key and CA files may have been
+// renewed on disk under the same names, and Update re-reads them (new
+// connections get them, open ones go on).
+func sameListener(a, b config.Listener) bool {
+	return b.Protocol != "tls" && reflect.DeepEqual(a, b)
+}

@@ -23,7 +23,7 @@ type Options struct {
 	Framing         Framing       `yaml:"framing" mapstructure:"framing"` // tcp/tls
 	MaxMessageBytes int           `yaml:"max_message_bytes" mapstructure:"max_message_bytes"`
 	MaxConnections  int           `yaml:"max_connections" mapstructure:"max_connections"` // tcp/tls
-	IdleTimeout     time.Duration `yaml:"idle_timeout" mapstructure:"idle_timeout"`       // tcp/tls
+	IdleTimeout     time.Duration `yaml:"idle_timeout" mapstructure:"idle_timeout"`       // tcp/tls; 0 means never
 	// FrameTimeout bounds the time one frame may take to arrive (tcp/tls):
 	// a sender dribbling bytes keeps resetting the idle timeout, not this.
 	FrameTimeout time.Duration `yaml:"frame_timeout" mapstructure:"frame_timeout"`
@@ -37,14 +37,25 @@ type Options struct {
 	Mode string `yaml:"mode" mapstructure:"mode"`
 }
 
-// TLSOptions name the files of a tls listener. The ",file" flag tells the
-// configuration to check that the file can be read.
+// TLSOptions name the files of a tls listener and who may connect. The
+// ",file" flag tells the configuration to check that the file can be
+// read; Check parses what it can read.
 type TLSOptions struct {
 	CertFile     string     `yaml:"cert_file,file" mapstructure:"cert_file"`
 	KeyFile      string     `yaml:"key_file,file" mapstructure:"key_file"`
 	ClientCAFile string     `yaml:"client_ca_file,file" mapstructure:"client_ca_file"`
 	ClientAuth   ClientAuth `yaml:"client_auth" mapstructure:"client_auth"`
+	// AllowedNames, when set, admits only clients whose certificate names
+	// one of these: exact host names or "*.example.com" (one left-most
+	// label), matched against its DNS names, or its common name when it
+	// has none (see matchName). Needs client_auth require.
+	AllowedNames []string `yaml:"allowed_names,scalar" mapstructure:"allowed_names"`
+	// HandshakeTimeout bounds the TLS handshake, from accept to its end.
+	HandshakeTimeout time.Duration `yaml:"handshake_timeout" mapstructure:"handshake_timeout"`
 }
+
+// SetDefaults fills a tls block the configuration names.
+func (t *TLSOptions) SetDefaults() { t.HandshakeTimeout = DefaultHandshakeTimeout }
 
 // Defaults and limits.
 const (
@@ -53,6 +64,12 @@ const (
 	DefaultMaxConnections  = 1024
 	DefaultIdleTimeout     = 5 * time.Minute
 	DefaultFrameTimeout    = 30 * time.Second
+	// DefaultHandshakeTimeout is as long as the idle timeout: some senders
+	// connect long before their first message and send their ClientHello
+	// only with it (syslog-ng's TLS destination connects at start), so a
+	// short bound would close them over and over; a client that connects
+	// and stays silent holds a slot no longer than an idle one would.
+	DefaultHandshakeTimeout = DefaultIdleTimeout
 )
 
 // Protocols lists the protocols this package serves.
@@ -119,8 +136,8 @@ func (o *Options) Check() []error {
 	if o.MaxConnections <= 0 {
 		add("max_connections", errors.New("must be > 0"))
 	}
-	if o.IdleTimeout <= 0 {
-		add("idle_timeout", errors.New("must be > 0"))
+	if o.IdleTimeout < 0 {
+		add("idle_timeout", errors.New("must be >= 0 (0: never)"))
 	}
 	if o.FrameTimeout <= 0 {
 		add("frame_timeout", errors.New("must be > 0"))
@@ -133,8 +150,9 @@ func (o *Options) Check() []error {
 	return append(errs, o.checkTLS()...)
 }
 
-// checkTLS requires the tls block exactly for protocol tls. The files are
-// only named here; Listen loads them.
+// checkTLS requires the tls block exactly for protocol tls, and parses the
+// files it can read (see checkTLSFiles) so that --check-config catches a
+// broken one; Listen loads them again.
 func (o *Options) checkTLS() []error {
 	switch {
 	case o.Protocol != "tls" && o.TLS != nil:
@@ -157,7 +175,32 @@ func (o *Options) checkTLS() []error {
 	} else if t.ClientAuth == ClientAuthRequire && t.ClientCAFile == "" {
 		errs = append(errs, &FieldError{Path: "tls.client_ca_file", Err: errors.New("required when client_auth is require")})
 	}
+	errs = append(errs, checkTLSFiles(t)...)
+	if len(t.AllowedNames) > 0 && t.ClientAuth != ClientAuthRequire {
+		// With request (or none) a client without a certificate gets in,
+		// and there would be no name to check.
+		errs = append(errs, &FieldError{Path: "tls.allowed_names", AtKey: true,
+			Err: fmt.Errorf("needs client_auth require (not %s): a client without a certificate would not be checked", t.ClientAuth)})
+	}
+	for i, p := range t.AllowedNames {
+		if err := checkNamePattern(p); err != nil {
+			errs = append(errs, &FieldError{Path: "tls.allowed_names[" + strconv.Itoa(i) + "]", Err: err})
+		}
+	}
+	if t.HandshakeTimeout <= 0 {
+		errs = append(errs, &FieldError{Path: "tls.handshake_timeout", Err: errors.New("must be > 0")})
+	}
 	return errs
+}
+
+// Warnings reports what works but likely not as meant, as Check reports
+// errors: a client_ca_file with client_auth none, which verifies nobody.
+func (o *Options) Warnings() []error {
+	if o.Protocol != "tls" || o.TLS == nil || o.TLS.ClientCAFile == "" || o.TLS.ClientAuth != ClientAuthNone {
+		return nil
+	}
+	return []error{&FieldError{Path: "tls.client_ca_file",
+		Err: errors.New("ignored: client_auth is none, so no client certificate is asked for and this CA verifies nobody (set client_auth: require or request)")}}
 }
 
 // Socket identifies the socket the listener binds, so that the

@@ -12,11 +12,6 @@ import (
 	"time"
 )
 
-// handshakeTimeout bounds a TLS handshake (or the idle timeout, if
-// shorter), so a client that connects and stays silent does not hold a
-// connection slot for the whole idle timeout before sending anything.
-const handshakeTimeout = 10 * time.Second
-
 // tlsRecordHandshake is the first byte of a TLS ClientHello record.
 const tlsRecordHandshake = 0x16
 
@@ -255,10 +250,16 @@ func (l *Listener) streamEnded(err error, src netip.AddrPort, st *connState, set
 }
 
 // handshake runs the TLS handshake on the connection's goroutine (not the
-// accept loop, which a slow client would otherwise stall), under a deadline.
+// accept loop, which a slow client would otherwise stall), under
+// handshake_timeout alone: the idle timeout measures silence between
+// frames, and a sender that connects at start and sends its ClientHello
+// with its first message (syslog-ng) is waiting for that message, not
+// idle; an idle_timeout of 0 (never) would otherwise leave no bound at all.
+// A client whose certificate names none of allowed_names is refused after
+// the handshake, counted as rejected.
 func (l *Listener) handshake(c net.Conn, src netip.AddrPort, set *settings) (*tls.Conn, bool) {
 	tc := tls.Server(c, set.tls)
-	_ = c.SetDeadline(time.Now().Add(min(handshakeTimeout, set.o.IdleTimeout)))
+	_ = c.SetDeadline(time.Now().Add(set.o.TLS.HandshakeTimeout))
 	if err := tc.Handshake(); err != nil {
 		if !l.isClosing() {
 			l.m.ReadErrors.Add(1)
@@ -267,6 +268,19 @@ func (l *Listener) handshake(c net.Conn, src netip.AddrPort, set *settings) (*tl
 			}
 		}
 		return nil, false
+	}
+	if names := set.o.TLS.AllowedNames; len(names) > 0 {
+		// client_auth require (Check) and a handshake that succeeded: the
+		// client sent a certificate that chains to client_ca_file.
+		leaf := tc.ConnectionState().PeerCertificates[0]
+		if !allowedName(leaf, names) {
+			l.m.Rejected.Add(1) // before the close, as in admit
+			if ok, n := l.rare.rejected.allow(time.Now()); ok {
+				l.log.Warn("client certificate names none of allowed_names, refused", "source", src,
+					"dns_names", leaf.DNSNames, "common_name", leaf.Subject.CommonName, "suppressed_since_last", n)
+			}
+			return nil, false
+		}
 	}
 	_ = c.SetDeadline(time.Time{})
 	return tc, true
@@ -298,14 +312,17 @@ func (l *Listener) forget(c net.Conn) {
 }
 
 // connReader refreshes the idle deadline before every read, so only a
-// connection silent for the whole idle timeout is closed, and on a plain TCP
-// listener refuses a stream whose first byte starts a TLS handshake record.
+// connection silent for the whole idle timeout is closed (an idle timeout
+// of 0 sets none: the connection may stay silent for ever; sweepSlow and
+// evictSlowestLocked still end a read with a past deadline, which no
+// refresh then moves), and on a plain TCP listener refuses a stream whose
+// first byte starts a TLS handshake record.
 type connReader struct {
 	r     io.Reader // c, or the tls.Conn wrapping it
 	c     net.Conn  // where deadlines are set
 	st    *connState
-	idle  time.Duration
-	sniff bool // first byte not yet seen
+	idle  time.Duration // 0: never
+	sniff bool          // first byte not yet seen
 	// readAt is when the last read returned (UTC). Frames are stamped with
 	// it: they arrived with that read, and one clock read per read(2)
 	// instead of per frame is measurably cheaper under load.
@@ -318,7 +335,7 @@ type connReader struct {
 }
 
 func (cr *connReader) Read(p []byte) (int, error) {
-	if now := time.Now(); now.Sub(cr.deadlineSet) >= cr.idle/8 {
+	if now := time.Now(); cr.idle > 0 && now.Sub(cr.deadlineSet) >= cr.idle/8 {
 		if err := cr.c.SetReadDeadline(now.Add(cr.idle + cr.idle/8)); err != nil {
 			return 0, err
 		}
