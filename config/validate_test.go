@@ -166,10 +166,10 @@ func TestListenerProblems(t *testing.T) {
 		}},
 		{"auto framing on udp is fine", l(`{name: u, protocol: udp, address: ":0", framing: auto}`), nil},
 		{"sizes and durations", "listeners:\n  - name: t\n    protocol: tcp\n    address: \":0\"\n" +
-			"    max_message_bytes: 16777217\n    max_connections: 0\n    idle_timeout: 0s\n" + okSinks + okRoutes, []string{
+			"    max_message_bytes: 16777217\n    max_connections: 0\n    idle_timeout: -1s\n" + okSinks + okRoutes, []string{
 			`5:24: listeners[0].max_message_bytes: must be between 1 and 16777216 (16 MiB)`,
 			`6:22: listeners[0].max_connections: must be > 0`,
-			`7:19: listeners[0].idle_timeout: must be > 0`,
+			`7:19: listeners[0].idle_timeout: must be >= 0 (0: never)`,
 		}},
 		{"negative size", l(`{name: u, protocol: udp, address: ":0", max_message_bytes: -1}`), []string{
 			`1:72: listeners[0].max_message_bytes: must be between 1 and 16777216 (16 MiB)`,
@@ -234,8 +234,8 @@ func TestSinkProblems(t *testing.T) {
 			`5:12: sinks[3].name: duplicate sink name "f" (also sinks[2])`,
 		}},
 		{"type", s(`{name: f}`, `{name: g, type: kafka}`), []string{
-			`2:5: sinks[0].type: required (want file, nats, journald)`,
-			`3:21: sinks[1].type: invalid value "kafka" (want file, nats, journald)`,
+			`2:5: sinks[0].type: required (want file, nats, journald, syslog)`,
+			`3:21: sinks[1].type: invalid value "kafka" (want file, nats, journald, syslog)`,
 		}},
 		{"queue", s(`{name: f, type: journald, when_full: drop_oldest, queue_size: 0, batch_size: -1}`), []string{
 			`2:42: sinks[0].when_full: invalid value "drop_oldest" (want block, drop_newest)`,

@@ -27,6 +27,7 @@ var allowedImports = map[string][]string{
 	"sinks/format":                {"message"},
 	"sinks/journald/journaldtest": nil,
 	"sinks/nats":                  append(slices.Clone(concreteSink), "natsconn"),
+	"sinks/forward":               {"message", "sinks", "sinks/format"},
 	"natsconn":                    nil,
 	"listener/jetstream":          {"message", "natsconn"},
 	"config":                      {"listener", "message", "router"},

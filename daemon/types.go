@@ -11,6 +11,7 @@ import (
 	"syslogd/sinks"
 	"syslogd/sinks/file"
 	"syslogd/sinks/format"
+	"syslogd/sinks/forward"
 	"syslogd/sinks/journald"
 	"syslogd/sinks/nats"
 )
@@ -39,6 +40,10 @@ var sinkTypes = []sinkType{
 	}),
 	sinkRow("journald", func() journald.Options { return journald.Options{} }, func(_ string, o journald.Options, log *slog.Logger, _ *sinks.Counters) (sinks.Sink, error) {
 		return journald.New(o, log)
+	}),
+	sinkRow("syslog", forward.DefaultOptions, func(_ string, o forward.Options, log *slog.Logger, c *sinks.Counters) (sinks.Sink, error) {
+		// The sink keeps connected up to date between writes too.
+		return forward.New(o, c, log)
 	}),
 }
 
