@@ -43,7 +43,7 @@ type Handler interface {
 type Metrics struct {
 	Connections      atomic.Int64  // open now
 	ConnectionsTotal atomic.Uint64 // admitted (past the allowlist and max_connections)
-	Rejected         atomic.Uint64 // refused: allowlist or max_connections (connections or datagrams)
+	Rejected         atomic.Uint64 // refused: allowed_sources, max_connections or allowed_names (connections or datagrams)
 	KernelDrops      atomic.Uint64 // UDP datagrams dropped by the kernel (SO_RXQ_OVFL)
 	ReadErrors       atomic.Uint64 // includes TLS handshake failures and malformed octet counts
 	FrameTimeouts    atomic.Uint64 // connections closed for taking longer than FrameTimeout for one frame
