@@ -149,9 +149,14 @@ func (r *Runner) replay(batch []*message.Message) bool {
 	if err := r.spill.Buffer.Commit(len(recs)); err != nil {
 		r.log.Error("disk buffer commit failed; its records will be written again", "error", err)
 	}
+	// Under appendMu: a sender's append between the check and the store
+	// would otherwise leave a record in the buffer with spilling cleared,
+	// and the messages after it would overtake it through the queue.
+	r.spill.appendMu.Lock()
 	if r.spill.Buffer.Len() == 0 {
 		r.spilling.Store(false)
 	}
+	r.spill.appendMu.Unlock()
 	return true
 }
 
