@@ -43,6 +43,9 @@ func (h *handler) HandleFrame(f *listener.Frame) {
 	h.parser.SetKeepRaw(t.keepRaw)
 	m := h.parser.Parse(f.Data, f.Source, h.name, f.Received)
 	m.ID = h.idr.Next(h.ids)
+	if f.Peer.Known {
+		m.Peer = message.Peer(f.Peer)
+	}
 	h.dispatch(t, m)
 }
 

@@ -121,6 +121,11 @@ h.close()
 		if app == "pyapp" && m["proc_id"] == "" {
 			t.Errorf("pyapp: no proc_id in %v", m)
 		}
+		// The kernel's word on the sender: its pid (logger's, python's)
+		// and our uid, on both socket kinds.
+		if pid, _ := m["sender_pid"].(float64); pid <= 0 || m["sender_uid"] != float64(os.Getuid()) {
+			t.Errorf("%s: sender_pid %v, sender_uid %v; want a pid and uid %d", app, m["sender_pid"], m["sender_uid"], os.Getuid())
+		}
 	}
 }
 

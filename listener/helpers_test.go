@@ -17,6 +17,7 @@ type gotFrame struct {
 	data     string
 	src      netip.AddrPort
 	received time.Time
+	peer     Peer
 }
 
 type gotOversize struct {
@@ -39,7 +40,7 @@ func (r *recorder) newHandler() Handler { return recHandler{r} }
 type recHandler struct{ r *recorder }
 
 func (h recHandler) HandleFrame(f *Frame) {
-	h.r.frames <- gotFrame{string(f.Data), f.Source, f.Received}
+	h.r.frames <- gotFrame{string(f.Data), f.Source, f.Received, f.Peer}
 }
 
 func (h recHandler) HandleOversize(src netip.AddrPort, size int) {

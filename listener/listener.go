@@ -23,6 +23,16 @@ type Frame struct {
 	Data     []byte
 	Source   netip.AddrPort // IPv4 senders appear as IPv4, even on a dual-stack socket
 	Received time.Time      // UTC
+	// Peer is the local sender the kernel reports on unix sockets
+	// (SO_PASSCRED on unixgram, SO_PEERCRED on unix streams); its Known is
+	// false elsewhere.
+	Peer Peer
+}
+
+// Peer is a local sender's process and user, as the kernel reports them.
+type Peer struct {
+	PID, UID, GID uint32
+	Known         bool
 }
 
 // Handler receives frames. Listen asks newHandler for one Handler per

@@ -198,7 +198,7 @@ func (l *Listener) serveConn(c net.Conn, src netip.AddrPort, st *connState, set 
 	fr := set.framer(rd)
 	defer set.releaseFramer(fr)
 	h := set.newHandler()
-	frame := Frame{Source: src}
+	frame := Frame{Source: src, Peer: peerOf(c)}
 	for {
 		data, err := fr.Next()
 		switch e := err.(type) {

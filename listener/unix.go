@@ -171,6 +171,9 @@ func (l *Listener) listenUnixgram(pc net.PacketConn) error {
 		return fmt.Errorf("socket is %s, not unixgram", pc.LocalAddr().Network())
 	}
 	_ = uc.SetReadBuffer(udpReadBuffer) // best effort, as for udp
+	if err := passCredentials(uc); err != nil {
+		l.log.Warn("sender credentials unavailable", "error", err)
+	}
 	l.unixgram = uc
 	l.wg.Add(1)
 	go l.readUnixgram()
@@ -185,6 +188,7 @@ func (l *Listener) readUnixgram() {
 		set   *settings
 		h     Handler
 		buf   []byte
+		oob   = make([]byte, credSpace)
 		frame Frame
 		delay time.Duration
 	)
@@ -195,7 +199,7 @@ func (l *Listener) readUnixgram() {
 			}
 			set, h = cur, cur.newHandler()
 		}
-		n, _, flags, _, err := l.unixgram.ReadMsgUnix(buf, nil)
+		n, oobn, flags, _, err := l.unixgram.ReadMsgUnix(buf, oob)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || l.isClosing() {
 				return
@@ -219,7 +223,8 @@ func (l *Listener) readUnixgram() {
 		if len(data) == 0 {
 			continue
 		}
-		frame.Data, frame.Received = data, time.Now().UTC()
+		frame.Data, frame.Received, frame.Peer = data, time.Now().UTC(), credentials(oob[:oobn])
 		h.HandleFrame(&frame)
 	}
 }
+

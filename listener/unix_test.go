@@ -33,7 +33,10 @@ func TestUnixgram(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r.expect(t, "<13>Dec  1 10:00:00 app[1]: one", "<13>two")
+	got := r.expect(t, "<13>Dec  1 10:00:00 app[1]: one", "<13>two")
+	if want := (Peer{PID: uint32(os.Getpid()), UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), Known: true}); got[0].peer != want {
+		t.Errorf("datagram sender %+v, want this process %+v", got[0].peer, want)
+	}
 	if o := r.nextOversize(t); o.size != 65 {
 		t.Errorf("oversize %d, want 65", o.size)
 	}
@@ -63,7 +66,10 @@ func TestUnixStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = c.Close()
-	r.expect(t, "<13>a", "<13>b\nc d", "<13>e")
+	got := r.expect(t, "<13>a", "<13>b\nc d", "<13>e")
+	if want := (Peer{PID: uint32(os.Getpid()), UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), Known: true}); got[2].peer != want {
+		t.Errorf("stream peer %+v, want this process %+v", got[2].peer, want)
+	}
 	if err := l.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}

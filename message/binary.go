@@ -21,7 +21,8 @@ const (
 	flagReceivedZero  // Received IsZero with offset 0: no time follows
 	flagTimestampZero // Timestamp IsZero with offset 0: no time follows
 	flagID            // an ID follows the fixed bytes
-	flagsKnown        = flagNoPRI | flagReceivedZero | flagTimestampZero | flagID
+	flagPeer          // the Peer's PID, UID and GID follow the ID
+	flagsKnown        = flagNoPRI | flagReceivedZero | flagTimestampZero | flagID | flagPeer
 )
 
 var (
@@ -34,11 +35,13 @@ var (
 //
 //	version         byte, 1
 //	flags           byte: 1 NoPRI, 2 Received is zero, 4 Timestamp is zero,
-//	                8 an ID follows
+//	                8 an ID follows, 16 a Peer follows
 //	Facility        byte
 //	Severity        byte
 //	Format          byte
 //	ID              uvarint, present when its flag is set (ID not 0)
+//	Peer            PID, UID, GID: three uvarints, present when its flag is
+//	                set (Peer.Known)
 //	Received        time, absent when its flag is set
 //	Timestamp       time, absent when its flag is set
 //	Source          uvarint n, then the n bytes of netip.AddrPort.MarshalBinary
@@ -76,9 +79,15 @@ func (m *Message) AppendBinary(dst []byte) ([]byte, error) {
 	if m.ID != 0 {
 		flags |= flagID
 	}
+	if m.Peer.Known {
+		flags |= flagPeer
+	}
 	b = append(b, binaryVersion, flags, byte(m.Facility), byte(m.Severity), byte(m.Format))
 	if m.ID != 0 {
 		b = binary.AppendUvarint(b, m.ID)
+	}
+	if m.Peer.Known {
+		b = binary.AppendUvarint(binary.AppendUvarint(binary.AppendUvarint(b, uint64(m.Peer.PID)), uint64(m.Peer.UID)), uint64(m.Peer.GID))
 	}
 	var err error
 	if flags&flagReceivedZero == 0 {
@@ -167,6 +176,17 @@ func (m *Message) UnmarshalBinary(data []byte) error {
 			return fmt.Errorf("%w: ID", errCorrupt)
 		}
 		out.ID, d = id, d[n:]
+	}
+	if flags&flagPeer != 0 {
+		var ids [3]uint32
+		for i := range ids {
+			v, n := binary.Uvarint(d)
+			if n <= 0 || v > 1<<32-1 {
+				return fmt.Errorf("%w: Peer", errCorrupt)
+			}
+			ids[i], d = uint32(v), d[n:]
+		}
+		out.Peer = Peer{PID: ids[0], UID: ids[1], GID: ids[2], Known: true}
 	}
 	if flags&flagReceivedZero == 0 {
 		if out.Received, d, err = readTime(d); err != nil {
@@ -280,7 +300,7 @@ func (m *Message) sizeBound() int {
 		}
 	}
 	src := addrPortLen(m.Source)
-	return 5 + binary.MaxVarintLen64 + 2*20 + 1 + src + src>>7 + binary.MaxVarintLen64 + len(m.Raw) +
+	return 5 + binary.MaxVarintLen64 + 3*binary.MaxVarintLen32 + 2*20 + 1 + src + src>>7 + binary.MaxVarintLen64 + len(m.Raw) +
 		(1+len(m.StructuredData)+1)*binary.MaxVarintLen64 + count + strs + strs>>7
 }
 

@@ -144,6 +144,8 @@ func binaryCases(t testing.TB) []struct {
 		{"lmt offset seconds", Message{Received: recv, Timestamp: time.Date(1800, 1, 1, 0, 0, 0, 0, time.FixedZone("LMT", 1172))}},
 		{"id", Message{Received: recv, ID: 1, Text: "with an ID"}},
 		{"id two-byte uvarint, zero times", Message{ID: 128}},
+		{"peer", Message{ID: 5, Peer: Peer{PID: 4242, UID: 0, GID: 1 << 31, Known: true}, Listener: "devlog"}},
+		{"peer without id", Message{Peer: Peer{PID: 1, UID: 1000, GID: 1000, Known: true}}},
 		{"id max, full message", func() Message { m := bench5424(t); m.ID = math.MaxUint64; return m }()},
 	}
 }

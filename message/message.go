@@ -81,6 +81,11 @@ type Message struct {
 	// ParseError explains why Format is Unparsed.
 	ParseError string
 
+	// Peer is the local sender's process and user as the kernel reported
+	// them (unix and unixgram listeners); Known is false for network
+	// senders, and for messages that crossed a central tier's JSON.
+	Peer Peer
+
 	// Source is the sender's address. It is already unmapped: an IPv4
 	// sender on a dual-stack socket is 10.0.0.1, never ::ffff:10.0.0.1, so
 	// readers compare and print it as it is and never unmap it again.
@@ -99,6 +104,13 @@ type Message struct {
 	// message is routed to (see Receipt). It is not part of the message's
 	// content: it is not encoded and not kept in a disk buffer.
 	Receipt *Receipt
+}
+
+// Peer is a local sender's process and user: what the kernel says, which
+// a sender cannot forge as it can its message's header.
+type Peer struct {
+	PID, UID, GID uint32
+	Known         bool
 }
 
 // Parsed reports whether the frame was understood as RFC 5424 or RFC 3164.

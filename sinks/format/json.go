@@ -42,6 +42,14 @@ func appendJSON(dst []byte, m *message.Message) []byte {
 		dst = append(dst, `,"source_ip":`...)
 		dst = appendJSONString(dst, m.Source.Addr().AppendTo(buf[:0]))
 	}
+	if m.Peer.Known {
+		dst = append(dst, `,"sender_pid":`...)
+		dst = strconv.AppendUint(dst, uint64(m.Peer.PID), 10)
+		dst = append(dst, `,"sender_uid":`...)
+		dst = strconv.AppendUint(dst, uint64(m.Peer.UID), 10)
+		dst = append(dst, `,"sender_gid":`...)
+		dst = strconv.AppendUint(dst, uint64(m.Peer.GID), 10)
+	}
 	dst = appendJSONField(dst, "listener", m.Listener)
 	dst = appendJSONField(dst, "format", m.Format.String())
 	if !m.Parsed() {
