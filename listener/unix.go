@@ -227,4 +227,3 @@ func (l *Listener) readUnixgram() {
 		h.HandleFrame(&frame)
 	}
 }
-

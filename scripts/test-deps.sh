@@ -18,4 +18,14 @@ if [ -n "$need" ]; then
 	fi
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need
 fi
+# The syslog sink's e2e test (e2e/forward_test.go) forwards to a real
+# rsyslog, unpacked from Debian's .debs under .deps/rsyslog-root (git-ignored;
+# never installed as a package, so it cannot conflict with syslog-ng-core).
+# Only as root, since rsyslogd's libraries are installed with apt; without
+# it the test skips, and fails under CI=true.
+if [ "$(id -u)" = 0 ]; then
+	"$(dirname "$0")/rsyslog-root.sh"
+else
+	echo "test-deps: not root: rsyslog not unpacked, e2e/forward_test.go skips" >&2
+fi
 command -v go >/dev/null 2>&1 || { echo "test-deps: Go 1.26+ is required (https://go.dev/dl/)" >&2; exit 1; }
