@@ -411,8 +411,8 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 	o.TLS.HandshakeTimeout, o.IdleTimeout = timeout, 0
 	r, m := newRecorder(), new(Metrics)
 	l := listenAsIs(t, o, r, m)
+	began := time.Now() // before the dial: the server's deadline starts at accept, after it
 	c := dial(t, l, nil)
-	began := time.Now()
 	waitClosed(t, c)
 	if el := time.Since(began); el < timeout {
 		t.Errorf("closed after %v, before handshake_timeout %v", el, timeout)
