@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 const localConfig = `
@@ -313,4 +314,70 @@ log: {level: info, format: json}
 		!strings.Contains(logs, `"path":"sinks[0].path"`) {
 		t.Errorf("the daemon did not log the warning:\n%s", logs)
 	}
+}
+
+// TestSdNotify: under Type=notify the daemon says READY=1 once its
+// listeners are bound, RELOADING=1 with MONOTONIC_USEC then READY=1 around
+// a reload, and STOPPING=1 at SIGTERM, each with a STATUS= line. The test
+// plays systemd: a datagram socket named by NOTIFY_SOCKET.
+func TestSdNotify(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	states := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(states)
+				return
+			}
+			states <- string(buf[:n])
+		}
+	}()
+	next := func(want string) string {
+		t.Helper()
+		select {
+		case s, ok := <-states:
+			if !ok || !strings.Contains(s, want) || !strings.Contains(s, "STATUS=") && want != "RELOADING=1" {
+				t.Fatalf("notification %q, want %s with a STATUS= line", s, want)
+			}
+			return s
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no %s notification", want)
+			return ""
+		}
+	}
+	cfg := strings.ReplaceAll(`
+listeners:
+  - {name: udp, protocol: udp, address: "127.0.0.1:0"}
+sinks:
+  - {name: f, type: file, path: "{{DIR}}/log/all.log"}
+routes:
+  - {name: all, sinks: [f]}
+stats: {address: "127.0.0.1:0"}
+log: {level: debug, format: json}
+`, "{{DIR}}", dir)
+	cfgFile := filepath.Join(dir, "syslogd.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "--config", cfgFile)
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
+	p := startCmd(t, dir, cfgFile, cmd)
+	if s := next("READY=1"); !strings.Contains(s, "1 listeners, 1 sinks") {
+		t.Errorf("READY notification %q lacks the summary", s)
+	}
+	p.signal(syscall.SIGHUP)
+	if s := next("RELOADING=1"); !strings.Contains(s, "MONOTONIC_USEC=") {
+		t.Errorf("RELOADING notification %q lacks MONOTONIC_USEC", s)
+	}
+	next("READY=1")
+	p.signal(syscall.SIGTERM)
+	next("STOPPING=1")
 }
