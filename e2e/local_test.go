@@ -26,6 +26,17 @@ stats: {address: "127.0.0.1:0"}
 shutdown_timeout: 5s
 `
 
+// writeConfig writes cfg, with {{DIR}} standing for dir, as
+// dir/syslogd.yaml and returns its path.
+func writeConfig(t *testing.T, dir, cfg string) string {
+	t.Helper()
+	path := filepath.Join(dir, "syslogd.yaml")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(cfg, "{{DIR}}", dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // localLogger runs logger(1) against a unix socket, as a host's programs
 // write to /dev/log.
 func localLogger(t *testing.T, socket string, args ...string) {
@@ -147,7 +158,7 @@ func TestSocketActivation(t *testing.T) {
 	}
 	_ = conn.Close() // f holds the socket; the daemon gets its own copy
 	defer f.Close()
-	cfg := strings.ReplaceAll(`
+	cfg := `
 listeners:
   - {name: journal, protocol: unixgram, address: "systemd:syslog.socket"}
 sinks:
@@ -156,11 +167,8 @@ routes:
   - {name: all, sinks: [hosts]}
 stats: {address: "127.0.0.1:0"}
 log: {level: debug, format: json}
-`, "{{DIR}}", dir)
-	cfgFile := filepath.Join(dir, "syslogd.yaml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`
+	cfgFile := writeConfig(t, dir, cfg)
 	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, binary, "--config", cfgFile)
 	cmd.Env = append(os.Environ(), "LISTEN_FDS=1", "LISTEN_FDNAMES=syslog.socket")
 	cmd.ExtraFiles = []*os.File{f}
@@ -244,7 +252,7 @@ log: {level: debug, format: json}
 // debug line).
 func TestReloadAppliesLogSettings(t *testing.T) {
 	dir := t.TempDir()
-	cfg := strings.ReplaceAll(`
+	cfg := `
 listeners:
   - {name: udp, protocol: udp, address: "127.0.0.1:0"}
 sinks:
@@ -253,20 +261,15 @@ routes:
   - {name: all, sinks: [f]}
 stats: {address: "127.0.0.1:0"}
 log: {level: info, format: json}
-`, "{{DIR}}", dir)
-	cfgFile := filepath.Join(dir, "syslogd.yaml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`
+	cfgFile := writeConfig(t, dir, cfg)
 	p := startFile(t, dir, cfgFile)
 	p.signal(syscall.SIGUSR1)
 	p.waitLog("files reopened")
 	if strings.Contains(p.logs.String(), "reopened files") {
 		t.Fatal("a debug line at level info")
 	}
-	if err := os.WriteFile(cfgFile, []byte(strings.Replace(cfg, "level: info", "level: debug", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeConfig(t, dir, strings.Replace(cfg, "level: info", "level: debug", 1))
 	p.signal(syscall.SIGHUP)
 	p.waitLog("configuration reloaded")
 	p.signal(syscall.SIGUSR1)
@@ -292,10 +295,7 @@ routes:
 stats: {address: "127.0.0.1:0"}
 log: {level: info, format: json}
 `
-	cfgFile := filepath.Join(dir, "syslogd.yaml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgFile := writeConfig(t, dir, cfg)
 	out, err := runBinary("--check-config", "--config", cfgFile)
 	if err != nil {
 		t.Fatalf("--check-config: %v\n%s", err, out)
@@ -353,7 +353,7 @@ func TestSdNotify(t *testing.T) {
 			return ""
 		}
 	}
-	cfg := strings.ReplaceAll(`
+	cfg := `
 listeners:
   - {name: udp, protocol: udp, address: "127.0.0.1:0"}
 sinks:
@@ -362,11 +362,8 @@ routes:
   - {name: all, sinks: [f]}
 stats: {address: "127.0.0.1:0"}
 log: {level: debug, format: json}
-`, "{{DIR}}", dir)
-	cfgFile := filepath.Join(dir, "syslogd.yaml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`
+	cfgFile := writeConfig(t, dir, cfg)
 	cmd := exec.Command(binary, "--config", cfgFile)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
 	p := startCmd(t, dir, cfgFile, cmd)
