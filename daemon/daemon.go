@@ -34,6 +34,7 @@ type Daemon struct {
 	// activated holds the sockets systemd passed.
 	hostname  string
 	activated *listener.Activated
+	version   string // the build's, for syslogd_build_info
 	reg       *registry
 	totals    totals
 	table     atomic.Pointer[table]
@@ -77,6 +78,7 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry, opt
 		spills: map[string]*openSpill{}, ids: message.NewIDs(),
 	}
 	d.hostname, _ = os.Hostname() // "" if unknown: local messages then name no host
+	d.version = "dev"
 	for _, o := range opts {
 		o(d)
 	}
@@ -114,6 +116,9 @@ func (d *Daemon) Status() string {
 
 // Option adds to what New knows beyond the configuration.
 type Option func(*Daemon)
+
+// WithVersion names the build (syslogd_build_info).
+func WithVersion(v string) Option { return func(d *Daemon) { d.version = v } }
 
 // WithActivated hands the daemon the sockets systemd passed (socket
 // activation, in order, each file named by its FileDescriptorName), for

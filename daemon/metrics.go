@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"runtime"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"syslogd/sinks"
@@ -51,7 +53,10 @@ var metricDefs = []metricDef{
 	{"syslogd_sink_reopens_total", "File reopens: SIGUSR1, and files found removed or renamed away (file sinks).", []string{"sink"}},
 	{"syslogd_sink_connected", "1 when the sink's destination is reachable.", []string{"sink"}},
 	{"syslogd_sink_up", "1 while the sink is up; 0 while it is down (disconnected, or stalled with a full queue) and new messages that find its queue full are dropped.", []string{"sink"}},
+	{"syslogd_sink_queue_capacity", "The sink queue's capacity in messages (queue_size).", []string{"sink"}},
 	{"syslogd_config_reloads_total", "Successful reloads.", nil},
+	{"syslogd_config_last_reload_successful", "1 unless the last reload was rejected (then the previous configuration runs).", nil},
+	{"syslogd_build_info", "Always 1; the labels say which build runs.", []string{"version", "goversion"}},
 	{"syslogd_config_reload_failures_total", "Rejected reloads.", nil},
 }
 
@@ -83,6 +88,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter("syslogd_messages_dropped_total", float64(s.Totals.Dropped))
 	counter("syslogd_config_reloads_total", float64(s.Config.Reloads))
 	counter("syslogd_config_reload_failures_total", float64(s.Config.ReloadFailures))
+	gauge("syslogd_config_last_reload_successful", b2f(s.Config.LastReloadError == ""))
+	gauge("syslogd_build_info", 1, c.d.version, runtime.Version())
 	for name, l := range s.Listeners {
 		lc := c.d.reg.listener(name)
 		counter("syslogd_listener_received_total", float64(l.Received), name)
@@ -119,6 +126,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			counter("syslogd_sink_dropped_total", float64(sc.Dropped(r)), name, r.String())
 		}
 		gauge("syslogd_sink_queued", float64(st.Queued), name)
+		gauge("syslogd_sink_queue_capacity", float64(st.QueueCapacity), name)
 		if st.Buffered != nil {
 			gauge("syslogd_sink_buffered", float64(*st.Buffered), name)
 		}

@@ -37,6 +37,7 @@ func (d *Daemon) Snapshot() stats.Snapshot {
 			st := sinkStats(d.reg.sink(sc.Name))
 			if rs, ok := d.sinks[sc.Name]; ok {
 				st.Queued = rs.runner.Queued()
+				st.QueueCapacity = rs.runner.QueueSize()
 				st.State = "up"
 				if rs.runner.Down() {
 					st.State = "down"

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -230,11 +231,24 @@ log: {level: debug, format: json}
 	if s := p.getStats(); s.Routes["all2"].Matched != 0 || s.Config.Reloads != 1 {
 		t.Errorf("after the reload: routes %v, reloads %d", s.Routes, s.Config.Reloads)
 	}
+	metrics := get(t, "http://"+p.stats+"/metrics")
+	for _, line := range []string{
+		"syslogd_config_last_reload_successful 1",
+		`syslogd_sink_queue_capacity{sink="f"} 10000`,
+		`syslogd_build_info{goversion="` + runtime.Version() + `",version="`,
+	} {
+		if !strings.Contains(metrics, line) {
+			t.Errorf("/metrics lacks %q", line)
+		}
+	}
 
 	write(cfg(`  - {name: tcp, protocol: tcp, address: "` + busy.Addr().String() + `"}`))
 	out, err := runBinary("--config", cfgFile, "--reload", pid)
 	if exitCode(err) != 1 || !strings.Contains(out, "reload rejected") || !strings.Contains(out, "address already in use") {
 		t.Errorf("rejected reload: exit %d\n%s\nconfig:\n%s", exitCode(err), out, readFile(t, cfgFile))
+	}
+	if metrics := get(t, "http://"+p.stats+"/metrics"); !strings.Contains(metrics, "syslogd_config_last_reload_successful 0") {
+		t.Error("/metrics does not show the rejected reload")
 	}
 
 	write("listeners: [\n")

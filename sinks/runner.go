@@ -91,6 +91,8 @@ type Runner struct {
 	dropLogged time.Time
 	bufferErr  atomic.Bool   // an append failure was logged
 	stopping   chan struct{} // closed by Stop: drain and exit
+	// dropWarned is when warnDrop last logged, per reason (unix ns).
+	dropWarned [numReasons]atomic.Int64
 	// lastWrite and linger belong to run's goroutine (see gather).
 	lastWrite time.Time
 	linger    *time.Timer
@@ -146,6 +148,9 @@ func (r *Runner) Name() string { return r.cfg.Name }
 
 // Sink returns the wrapped sink (for Reopen).
 func (r *Runner) Sink() Sink { return r.sink }
+
+// QueueSize returns the queue's capacity in messages (queue_size).
+func (r *Runner) QueueSize() int { return cap(r.q) }
 
 // QueueMaxBytes returns the bound on the queue's bytes (queue_max_bytes).
 func (r *Runner) QueueMaxBytes() int64 { return r.cfg.QueueMaxBytes }
@@ -626,6 +631,29 @@ func (r *Runner) bufferOrDrop(m *message.Message) {
 func (r *Runner) dropOne(m *message.Message, reason Reason) {
 	r.c.drop(reason, 1)
 	settle1(m, reason.outcome())
+	r.warnDrop(reason)
+}
+
+// dropWarnEvery is how often, at most, a Runner logs that it drops
+// messages for one reason: a counter alone is easy to miss, a line per
+// message would flood the log.
+const dropWarnEvery = time.Minute
+
+// warnDrop logs, at most once per dropWarnEvery and reason, that messages
+// are being dropped, with the reason's total so far. Only the reasons an
+// operator can act on (a full queue, a down sink) are logged here; the
+// others are logged where they happen.
+func (r *Runner) warnDrop(reason Reason) {
+	if reason != ReasonQueueFull && reason != ReasonSinkDown {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := &r.dropWarned[reason]
+	if prev := last.Load(); prev != 0 && now-prev < int64(dropWarnEvery) || !last.CompareAndSwap(prev, now) {
+		return
+	}
+	r.log.Warn("dropping messages", "reason", reason.String(), "dropped_total", r.c.Dropped(reason),
+		"when_full", r.cfg.WhenFull.String(), "next_report_in", dropWarnEvery.String())
 }
 
 // settle resolves the receipts of msgs (most messages have none).

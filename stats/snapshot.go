@@ -71,16 +71,18 @@ type RouteStats struct {
 
 // SinkStats are per sink.
 type SinkStats struct {
-	Enqueued  uint64            `json:"enqueued"` // = written + dropped + queued + buffered, when idle
-	Written   uint64            `json:"written"`
-	Failed    uint64            `json:"failed"`
-	Dropped   uint64            `json:"dropped"`
-	Queued    int               `json:"queued"`
-	Spooled   *int64            `json:"spooled,omitempty"`  // NATS sinks only: the same as buffered, their disk buffer's old name
-	Buffered  *int64            `json:"buffered,omitempty"` // sinks with a disk buffer only
-	Reopens   *uint64           `json:"reopens,omitempty"`  // file sinks: SIGUSR1, and files found removed or renamed away
-	Connected bool              `json:"connected"`
-	State     string            `json:"state"` // up | down (disconnected, or stalled with a full queue)
-	Retries   uint64            `json:"retries"`
-	DroppedBy map[string]uint64 `json:"dropped_by_reason,omitempty"`
+	Enqueued uint64 `json:"enqueued"` // = written + dropped + queued + buffered, when idle
+	Written  uint64 `json:"written"`
+	Failed   uint64 `json:"failed"`
+	Dropped  uint64 `json:"dropped"`
+	Queued   int    `json:"queued"`
+	// QueueCapacity is queue_size: queued against it shows how full it is.
+	QueueCapacity int               `json:"queue_capacity"`
+	Spooled       *int64            `json:"spooled,omitempty"`  // NATS sinks only: the same as buffered, their disk buffer's old name
+	Buffered      *int64            `json:"buffered,omitempty"` // sinks with a disk buffer only
+	Reopens       *uint64           `json:"reopens,omitempty"`  // file sinks: SIGUSR1, and files found removed or renamed away
+	Connected     bool              `json:"connected"`
+	State         string            `json:"state"` // up | down (disconnected, or stalled with a full queue)
+	Retries       uint64            `json:"retries"`
+	DroppedBy     map[string]uint64 `json:"dropped_by_reason,omitempty"`
 }

@@ -94,7 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 	// Sockets systemd passed (socket activation); the environment that
 	// names them is cleared so that no child process takes them too.
-	d, err := daemon.New(cfg, log, reg, daemon.WithActivated(activation.Files(true)))
+	d, err := daemon.New(cfg, log, reg, daemon.WithActivated(activation.Files(true)), daemon.WithVersion(version))
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		notify(log, "STATUS=cannot start: "+err.Error())
