@@ -87,7 +87,7 @@ type Listener struct {
 
 	retired atomic.Bool // Retire closed the socket; connections go on
 
-	rare struct{ rejected, limit, evict, tlsHello, handshake, malformed, readErr, slow rareLog }
+	rare struct{ rejected, limit, evict, tlsHello, handshake, malformed, readErr, slow, tooLarge rareLog }
 }
 
 // settings are what an Update may change while the socket stays: every
@@ -209,6 +209,16 @@ func (l *Listener) bind(o Options) error {
 		}
 	}
 	return l.listenStream(ln)
+}
+
+// oversize hands h a frame over max_message_bytes and logs it, rarely:
+// the too_large counter alone is easy to miss.
+func (l *Listener) oversize(h Handler, src netip.AddrPort, size, limit int) {
+	h.HandleOversize(src, size)
+	if ok, n := l.rare.tooLarge.allow(time.Now()); ok {
+		l.log.Warn("frame over max_message_bytes discarded (counted too_large)", "source", src, "size", size,
+			"max_message_bytes", limit, "suppressed_since_last", n)
+	}
 }
 
 // ErrRebind is what Update returns for options that name another socket

@@ -206,7 +206,7 @@ func (l *Listener) serveConn(c net.Conn, src netip.AddrPort, st *connState, set 
 			frame.Data, frame.Received = data, rd.readAt
 			h.HandleFrame(&frame)
 		case *TooLargeError:
-			h.HandleOversize(src, e.Size)
+			l.oversize(h, src, e.Size, set.o.MaxMessageBytes)
 		default:
 			if errors.Is(err, ErrMalformedHeader) {
 				l.m.ReadErrors.Add(1)

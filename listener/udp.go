@@ -127,7 +127,7 @@ func (l *Listener) datagram(h Handler, set *settings, frame *Frame, d *slot, now
 	}
 	// With MSG_TRUNC in the flags Linux reports the datagram's real length.
 	if d.n > set.o.MaxMessageBytes || d.trunc {
-		h.HandleOversize(src, max(d.n, set.o.MaxMessageBytes+1))
+		l.oversize(h, src, max(d.n, set.o.MaxMessageBytes+1), set.o.MaxMessageBytes)
 		return
 	}
 	data := trimDatagram(d.buf[:d.n])

@@ -216,7 +216,7 @@ func (l *Listener) readUnixgram() {
 		}
 		delay = 0
 		if n > set.o.MaxMessageBytes || flags&syscall.MSG_TRUNC != 0 {
-			h.HandleOversize(frame.Source, max(n, set.o.MaxMessageBytes+1))
+			l.oversize(h, frame.Source, max(n, set.o.MaxMessageBytes+1), set.o.MaxMessageBytes)
 			continue
 		}
 		data := trimDatagram(buf[:n])
