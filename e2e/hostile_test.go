@@ -87,6 +87,10 @@ func TestHostileInputIsCountedAndSurvived(t *testing.T) {
 		t.Errorf("tcp listener: too_large %d (want >= 2), parse_errors %d (want 3), read_errors %d (want 1: the TLS hello)",
 			tcpStats.TooLarge, tcpStats.ParseErrors, tcpStats.ReadErrors)
 	}
+	// Counted, and logged once (at most a line a minute per listener).
+	if logs := p.logs.String(); strings.Count(logs, `frame over max_message_bytes discarded`) != 1 || !strings.Contains(logs, `"listener":"tcp"`) {
+		t.Errorf("want one too_large warning for the tcp listener:\n%s", logs)
+	}
 	for _, tag := range []string{"afterdigits", "afterline", "afternul", "afterpri", "bin"} {
 		findOne(t, filepath.Join(p.dir, "log", "*", tag+".log"))
 	}
