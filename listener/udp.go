@@ -87,15 +87,7 @@ func (l *Listener) readUDP(br *batchReader, drops *dropCounter) {
 		}
 		got, err := br.read()
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) || l.isClosing() {
-				return
-			}
-			l.m.ReadErrors.Add(1)
-			if ok, k := l.rare.readErr.allow(time.Now()); ok {
-				l.log.Warn("udp read failed", "error", err, "suppressed_since_last", k)
-			}
-			delay = min(max(2*delay, time.Millisecond), time.Second)
-			if !l.pause(delay) {
+			if l.readFailed(err, "udp", &delay) {
 				return
 			}
 			continue
@@ -112,6 +104,22 @@ func (l *Listener) readUDP(br *batchReader, drops *dropCounter) {
 			l.datagram(h, set, &frame, d, now)
 		}
 	}
+}
+
+// readFailed counts and (rarely) logs a failed datagram read, then waits
+// out a backoff that doubles from 1 ms to 1 s (delay carries it between
+// failures; the caller resets it on success). It reports whether the
+// reader should stop: the socket was closed, or Close came during the wait.
+func (l *Listener) readFailed(err error, what string, delay *time.Duration) (stop bool) {
+	if errors.Is(err, net.ErrClosed) || l.isClosing() {
+		return true
+	}
+	l.m.ReadErrors.Add(1)
+	if ok, k := l.rare.readErr.allow(time.Now()); ok {
+		l.log.Warn(what+" read failed", "error", err, "suppressed_since_last", k)
+	}
+	*delay = min(max(2*(*delay), time.Millisecond), time.Second)
+	return !l.pause(*delay)
 }
 
 // datagram checks one datagram against the allowlist and the size limit

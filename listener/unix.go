@@ -201,15 +201,7 @@ func (l *Listener) readUnixgram() {
 		}
 		n, oobn, flags, _, err := l.unixgram.ReadMsgUnix(buf, oob)
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) || l.isClosing() {
-				return
-			}
-			l.m.ReadErrors.Add(1)
-			if ok, k := l.rare.readErr.allow(time.Now()); ok {
-				l.log.Warn("unixgram read failed", "error", err, "suppressed_since_last", k)
-			}
-			delay = min(max(2*delay, time.Millisecond), time.Second)
-			if !l.pause(delay) {
+			if l.readFailed(err, "unixgram", &delay) {
 				return
 			}
 			continue
