@@ -26,7 +26,7 @@ func index(field string, i int) string { return field + "[" + strconv.Itoa(i) + 
 func (c *compiler) match(m *Match) matcher {
 	cm := matcher{facilities: allFacilities, severities: allSeverities}
 	if len(m.Facility) > 0 {
-		cm.facilities, cm.usesPRI = 0, true
+		cm.facilities, cm.usesPRI, cm.facilityKey = 0, true, true
 		for i, s := range m.Facility {
 			f, err := message.ParseFacility(s)
 			if err != nil {
@@ -37,7 +37,7 @@ func (c *compiler) match(m *Match) matcher {
 		}
 	}
 	if len(m.Severity) > 0 {
-		cm.severities, cm.usesPRI = 0, true
+		cm.severities, cm.usesPRI, cm.severityKey = 0, true, "severity"
 		for i, s := range m.Severity {
 			v, err := message.ParseSeverity(s)
 			if err != nil {
@@ -48,7 +48,7 @@ func (c *compiler) match(m *Match) matcher {
 		}
 	}
 	if m.MinSeverity != "" {
-		cm.usesPRI = true
+		cm.usesPRI, cm.severityKey = true, "min_severity"
 		if len(m.Severity) > 0 {
 			c.fail("match.min_severity", errors.New("min_severity and severity are mutually exclusive"))
 		}

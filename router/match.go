@@ -19,6 +19,11 @@ type matcher struct {
 	hostnames  []glob
 	appNames   []glob
 	re         *regexp.Regexp
+	// facilityKey and severityKey say which keys set the masks (severityKey
+	// is "severity", "min_severity" or ""), so that firstFailure can name
+	// the key that failed.
+	facilityKey bool
+	severityKey string
 }
 
 const (
