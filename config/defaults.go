@@ -9,6 +9,7 @@ import "time"
 const (
 	DefaultStatsAddress    = "127.0.0.1:9514"
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultHostsMaxTracked = 10000
 )
 
 func defaults() Config {
@@ -16,5 +17,6 @@ func defaults() Config {
 		Stats:           Stats{Address: DefaultStatsAddress},
 		ShutdownTimeout: DefaultShutdownTimeout,
 		Log:             Log{Level: "info", Format: "text"},
+		Hosts:           Hosts{MaxTracked: DefaultHostsMaxTracked},
 	}
 }

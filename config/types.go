@@ -21,6 +21,7 @@ type Config struct {
 	Stats           Stats          `yaml:"stats" mapstructure:"stats"`
 	ShutdownTimeout time.Duration  `yaml:"shutdown_timeout" mapstructure:"shutdown_timeout"`
 	Log             Log            `yaml:"log" mapstructure:"log"`
+	Hosts           Hosts          `yaml:"hosts" mapstructure:"hosts"`
 	// Warnings are what a stage advises about the file without refusing
 	// it ("FILE:LINE:COL: path: reason", as errors are): --check-config
 	// prints them, the daemon logs them.
@@ -56,4 +57,14 @@ func (s Stats) Enabled() bool { return s.Address != "" && s.Address != "off" }
 type Log struct {
 	Level  string `yaml:"level" mapstructure:"level"`   // debug | info | warn | error
 	Format string `yaml:"format" mapstructure:"format"` // text | json
+}
+
+// Hosts configures the table of senders the daemon keeps (GET /hosts).
+type Hosts struct {
+	// MaxTracked bounds the table; beyond it the least recently seen host
+	// is evicted (and counted). 0 turns tracking off.
+	MaxTracked int `yaml:"max_tracked" mapstructure:"max_tracked"`
+	// SilentAfter marks a host that sent before and has been quiet this
+	// long as silent; 0 turns silence detection off.
+	SilentAfter time.Duration `yaml:"silent_after" mapstructure:"silent_after"`
 }

@@ -49,6 +49,8 @@ func validate(c *Config, r *reporter, listeners, sinks *section) {
 	positive(r, "shutdown_timeout", c.ShutdownTimeout)
 	enum(r, "log.level", c.Log.Level, "debug", "info", "warn", "error")
 	enum(r, "log.format", c.Log.Format, "text", "json")
+	notNegative(r, "hosts.max_tracked", c.Hosts.MaxTracked, "0 turns tracking off")
+	notNegative(r, "hosts.silent_after", c.Hosts.SilentAfter, "0 turns silence detection off")
 }
 
 // fieldError is an error a stage places at a key (see Options).
@@ -185,6 +187,12 @@ func enum(r *reporter, path, v string, allowed ...string) bool {
 func positive[T ~int | ~int64](r *reporter, path string, v T) {
 	if v <= 0 {
 		r.at(path, "must be > 0")
+	}
+}
+
+func notNegative[T ~int | ~int64](r *reporter, path string, v T, zero string) {
+	if v < 0 {
+		r.at(path, "must be >= 0 ("+zero+")")
 	}
 }
 

@@ -171,6 +171,20 @@ func TestListenerProblems(t *testing.T) {
 			`6:22: listeners[0].max_connections: must be > 0`,
 			`7:19: listeners[0].idle_timeout: must be >= 0 (0: never)`,
 		}},
+		{"rate limit", l(`{name: u, protocol: udp, address: ":0", rate_limit: {messages_per_second: 0, burst: -1, by: ip, max_keys: 0}}`), []string{
+			`1:87: listeners[0].rate_limit.messages_per_second: must be at least 1`,
+			`1:97: listeners[0].rate_limit.burst: must be 0 (one second's worth) or more`,
+			`1:105: listeners[0].rate_limit.by: unknown key "ip" (want source or hostname)`,
+			`1:119: listeners[0].rate_limit.max_keys: must be at least 1`,
+		}},
+		{"rate limit with its defaults", l(`{name: u, protocol: udp, address: ":0", rate_limit: {messages_per_second: 10}}`), nil},
+		{"rate limit is not for jetstream", "listeners: [{name: j, protocol: jetstream, url: \"nats://127.0.0.1:4222\", stream: S, consumer: C, rate_limit: {messages_per_second: 1}}]\n" + okSinks + okRoutes, []string{
+			`1:98: listeners[0].rate_limit: key "rate_limit" is not valid for a jetstream listener`,
+		}},
+		{"hosts", okListeners + okSinks + okRoutes + "hosts: {max_tracked: -1, silent_after: -2s}\n", []string{
+			`4:22: hosts.max_tracked: must be >= 0 (0 turns tracking off)`,
+			`4:40: hosts.silent_after: must be >= 0 (0 turns silence detection off)`,
+		}},
 		{"negative size", l(`{name: u, protocol: udp, address: ":0", max_message_bytes: -1}`), []string{
 			`1:72: listeners[0].max_message_bytes: must be between 1 and 16777216 (16 MiB)`,
 		}},

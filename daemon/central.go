@@ -46,7 +46,7 @@ func jetstreamListener() listenerType {
 				return nil, err
 			}
 			c := d.reg.listener(name)
-			h := &recordHandler{handler: handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name, ids: d.ids},
+			h := &recordHandler{handler: handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name, ids: d.ids, seer: d.hosts.Seer()},
 				payload: jo.Listener.Payload}
 			l, err := jetstream.Listen(name, jo.Listener, h, &c.js, d.log)
 			if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"syslogd/config"
+	"syslogd/hosts"
 	"syslogd/listener"
 	"syslogd/message"
 	"syslogd/sinks"
@@ -38,6 +39,7 @@ type Daemon struct {
 	reg       *registry
 	totals    totals
 	table     atomic.Pointer[table]
+	hosts     *hosts.Tracker
 	ready     atomic.Bool
 	stats     *stats.Server
 
@@ -85,9 +87,12 @@ func New(cfg *config.Config, log *slog.Logger, promReg *prometheus.Registry, opt
 	if err := promReg.Register(newCollector(d)); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
+	d.hosts = hosts.New(hostsOptions(cfg), log)
 	if addr := cfg.Stats.Address; cfg.Stats.Enabled() {
-		s, err := stats.Listen(addr, stats.Source{Snapshot: d.Snapshot, Gatherer: promReg, Ready: d.isReady}, log)
+		s, err := stats.Listen(addr, stats.Source{Snapshot: d.Snapshot, Gatherer: promReg, Ready: d.isReady,
+			Hosts: func(silentOnly bool) any { return d.Hosts(silentOnly) }}, log)
 		if err != nil {
+			d.hosts.Stop()
 			return nil, err
 		}
 		d.stats = s
@@ -224,6 +229,7 @@ func (d *Daemon) apply(cfg *config.Config, drain time.Duration) error {
 	d.cfg = cfg
 	d.loadedAt = time.Now()
 	d.mu.Unlock()
+	d.hosts.Configure(hostsOptions(cfg))
 	// Runners no longer referenced drain while the new table is live;
 	// handlers that still hold the old table are waited for by Stop.
 	ctx, cancel := context.WithTimeout(context.Background(), drain)
@@ -399,6 +405,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	}
 	wg.Wait()
 	d.closeSpills(nil)
+	d.hosts.Stop()
 	if d.stats != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -459,6 +466,27 @@ func (d *Daemon) isReady() bool {
 		}
 	}
 	return true
+}
+
+// hostsOptions are the hosts table's settings in cfg.
+func hostsOptions(cfg *config.Config) hosts.Options {
+	return hosts.Options{MaxTracked: cfg.Hosts.MaxTracked, SilentAfter: cfg.Hosts.SilentAfter}
+}
+
+// HostsDoc is the GET /hosts document: the table's counts and the hosts.
+type HostsDoc struct {
+	hosts.Counts
+	SilentAfter string       `json:"silent_after"` // "0s": silence detection off
+	Hosts       []hosts.Host `json:"hosts"`
+}
+
+// Hosts returns the senders the daemon has seen (only the silent ones
+// with silentOnly), with the table's counts: GET /hosts.
+func (d *Daemon) Hosts(silentOnly bool) HostsDoc {
+	d.mu.Lock()
+	after := d.cfg.Hosts.SilentAfter
+	d.mu.Unlock()
+	return HostsDoc{Counts: d.hosts.Counts(), SilentAfter: after.String(), Hosts: d.hosts.List(silentOnly)}
 }
 
 // StatsAddr returns the stats server's address, or nil when disabled.

@@ -32,6 +32,8 @@ var allowedImports = map[string][]string{
 	"listener/jetstream":          {"message", "natsconn"},
 	"config":                      {"listener", "message", "router"},
 	"stats":                       nil,
+	"hosts":                       nil,
+	"ratelimit":                   nil,
 	"daemon":                      nil, // may import every package but cmd/ and e2e/: see allowed
 	"cmd/syslogd":                 {"config", "daemon"},
 	"e2e":                         nil,

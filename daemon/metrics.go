@@ -25,7 +25,7 @@ var metricDefs = []metricDef{
 	{"syslogd_messages_received_total", "Frames received on all listeners.", nil},
 	{"syslogd_messages_routed_total", "Messages that matched at least one route.", nil},
 	{"syslogd_messages_unmatched_total", "Parsed messages that matched no route.", nil},
-	{"syslogd_messages_dropped_total", "Frames dropped before routing (too_large, parse_error).", nil},
+	{"syslogd_messages_dropped_total", "Frames dropped before routing (too_large, rate_limited, parse_error).", nil},
 	{"syslogd_listener_received_total", "Frames received.", []string{"listener"}},
 	{"syslogd_listener_bytes_total", "Frame bytes received.", []string{"listener"}},
 	{"syslogd_listener_parse_errors_total", "Frames that failed to parse (kept as unparsed).", []string{"listener"}},
@@ -54,6 +54,9 @@ var metricDefs = []metricDef{
 	{"syslogd_sink_connected", "1 when the sink's destination is reachable.", []string{"sink"}},
 	{"syslogd_sink_up", "1 while the sink is up; 0 while it is down (disconnected, or stalled with a full queue) and new messages that find its queue full are dropped.", []string{"sink"}},
 	{"syslogd_sink_queue_capacity", "The sink queue's capacity in messages (queue_size).", []string{"sink"}},
+	{"syslogd_hosts_tracked", "Senders in the hosts table (GET /hosts).", nil},
+	{"syslogd_hosts_silent", "Tracked senders quiet for hosts.silent_after.", nil},
+	{"syslogd_hosts_evicted_total", "Senders evicted from the hosts table to stay within hosts.max_tracked.", nil},
 	{"syslogd_config_reloads_total", "Successful reloads.", nil},
 	{"syslogd_config_last_reload_successful", "1 unless the last reload was rejected (then the previous configuration runs).", nil},
 	{"syslogd_build_info", "Always 1; the labels say which build runs.", []string{"version", "goversion"}},
@@ -90,6 +93,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter("syslogd_config_reload_failures_total", float64(s.Config.ReloadFailures))
 	gauge("syslogd_config_last_reload_successful", b2f(s.Config.LastReloadError == ""))
 	gauge("syslogd_build_info", 1, c.d.version, runtime.Version())
+	gauge("syslogd_hosts_tracked", float64(s.Hosts.Tracked))
+	gauge("syslogd_hosts_silent", float64(s.Hosts.Silent))
+	counter("syslogd_hosts_evicted_total", float64(s.Hosts.Evicted))
 	for name, l := range s.Listeners {
 		lc := c.d.reg.listener(name)
 		counter("syslogd_listener_received_total", float64(l.Received), name)
@@ -98,6 +104,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter("syslogd_listener_no_pri_total", float64(l.NoPRI), name)
 		counter("syslogd_listener_dropped_total", float64(l.TooLarge), name, "too_large")
 		counter("syslogd_listener_dropped_total", float64(lc.parseDropped.Load()), name, "parse_error")
+		counter("syslogd_listener_dropped_total", float64(l.RateLimited), name, "rate_limited")
 		gauge("syslogd_listener_connections", float64(l.Connections), name)
 		counter("syslogd_listener_connections_total", float64(lc.sock.ConnectionsTotal.Load()), name)
 		counter("syslogd_listener_rejected_total", float64(l.Rejected), name)

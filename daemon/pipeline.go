@@ -4,9 +4,11 @@ import (
 	"net/netip"
 	"sync/atomic"
 
+	"syslogd/hosts"
 	"syslogd/listener"
 	"syslogd/message"
 	"syslogd/parser"
+	"syslogd/ratelimit"
 	"syslogd/router"
 	"syslogd/sinks"
 )
@@ -35,6 +37,10 @@ type handler struct {
 	dec    router.Decision
 	ids    *message.IDs
 	idr    message.IDRange
+	// seer records senders in the daemon's hosts table; limit, when the
+	// listener has a rate_limit, is its table of buckets.
+	seer  *hosts.Seer
+	limit *ratelimit.Limiter
 }
 
 func (h *handler) HandleFrame(f *listener.Frame) {
@@ -56,13 +62,22 @@ func (h *handler) count(n int) {
 	h.totals.received.Add(1)
 }
 
-// dispatch counts what the parser made of m and routes it.
+// dispatch counts what the parser made of m, records its sender, holds
+// it to the listener's rate limit and routes it.
 func (h *handler) dispatch(t *table, m *message.Message) {
 	if !m.Parsed() {
 		h.c.parseErrors.Add(1)
 	}
 	if m.NoPRI {
 		h.c.noPRI.Add(1)
+	}
+	src := m.Source.Addr()
+	h.seer.Seen(m.Hostname, src, m.Listener, m.Received)
+	if h.limit != nil && !h.limit.Allow(m.Hostname, src, m.Received) {
+		h.c.rateLimited.Add(1)
+		h.totals.dropped.Add(1)
+		settleNowhere(m, message.Committed) // dropped by configuration, which no retry would change
+		return
 	}
 	route(t, m, &h.dec, h.c, h.totals)
 }

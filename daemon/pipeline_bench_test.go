@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"syslogd/hosts"
 	"syslogd/listener"
 	"syslogd/message"
 	"syslogd/parser"
@@ -47,7 +48,9 @@ func BenchmarkPipeline(b *testing.B) {
 			var tp atomic.Pointer[table]
 			tp.Store(&table{router: r, sinks: []*sinks.Runner{run}, routes: []*atomic.Uint64{new(atomic.Uint64)}})
 			p, _ := parser.New(parser.Options{Location: time.UTC})
-			h := &handler{table: &tp, totals: &totals{}, c: &listenerCounters{}, parser: p, name: "tcp", ids: message.NewIDs()}
+			ht := hosts.New(hosts.Options{MaxTracked: hosts.DefaultMaxTracked}, log)
+			defer ht.Stop()
+			h := &handler{table: &tp, totals: &totals{}, c: &listenerCounters{}, parser: p, name: "tcp", ids: message.NewIDs(), seer: ht.Seer()}
 			f := &listener.Frame{Data: []byte(frame), Source: netip.MustParseAddrPort("127.0.0.1:40000")}
 			b.ReportAllocs()
 			b.SetBytes(int64(len(frame)))

@@ -18,6 +18,8 @@ func (d *Daemon) Snapshot() stats.Snapshot {
 		Routes:        map[string]stats.RouteStats{},
 		Sinks:         map[string]stats.SinkStats{},
 	}
+	hc := d.hosts.Counts()
+	s.Hosts = stats.HostCounts{Tracked: hc.Tracked, Silent: hc.Silent, Evicted: hc.Evicted}
 	if d.cfg != nil {
 		s.Config = stats.ConfigInfo{
 			File: d.cfg.File, LoadedAt: d.loadedAt.UTC().Format(time.RFC3339),
@@ -70,7 +72,7 @@ func listenerStats(c *listenerCounters) stats.ListenerStats {
 	return stats.ListenerStats{
 		Received: c.received.Load(), Bytes: c.bytes.Load(), ParseErrors: c.parseErrors.Load(),
 		Dropped: c.dropped(), Connections: c.sock.Connections.Load(), NoPRI: c.noPRI.Load(),
-		TooLarge: c.tooLarge.Load(), Rejected: c.sock.Rejected.Load(), KernelDrops: c.sock.KernelDrops.Load(),
+		TooLarge: c.tooLarge.Load(), RateLimited: c.rateLimited.Load(), Rejected: c.sock.Rejected.Load(), KernelDrops: c.sock.KernelDrops.Load(),
 		ReadErrors: c.sock.ReadErrors.Load(), FrameTimeouts: c.sock.FrameTimeouts.Load(),
 	}
 }

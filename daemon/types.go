@@ -8,6 +8,7 @@ import (
 	"syslogd/config"
 	"syslogd/listener"
 	"syslogd/parser"
+	"syslogd/ratelimit"
 	"syslogd/sinks"
 	"syslogd/sinks/file"
 	"syslogd/sinks/format"
@@ -100,9 +101,20 @@ func (t sinkType) kindName() string     { return t.name }
 type socketOptions struct {
 	Listener listener.Options `yaml:",inline" mapstructure:",squash"`
 	Parser   parser.Config    `yaml:",inline" mapstructure:",squash"`
+	// RateLimit, when set, holds each sender (or hostname) to a rate.
+	RateLimit *ratelimit.Options `yaml:"rate_limit" mapstructure:"rate_limit"`
 }
 
-func (o *socketOptions) Check() []error { return append(o.Listener.Check(), o.Parser.Check()...) }
+func (o *socketOptions) Check() []error {
+	errs := append(o.Listener.Check(), o.Parser.Check()...)
+	if o.RateLimit != nil {
+		for _, err := range o.RateLimit.Check() {
+			fe, _ := errors.AsType[*ratelimit.FieldError](err)
+			errs = append(errs, &listener.FieldError{Path: "rate_limit." + fe.Path, Err: fe.Err})
+		}
+	}
+	return errs
+}
 
 // Socket lets config refuse two listeners on one socket.
 func (o *socketOptions) Socket() (field, key, where string) { return o.Listener.Socket() }
@@ -158,9 +170,14 @@ func prepareSocket(d *Daemon, name string, o config.Options) (listener.Options, 
 		return so.Listener, nil, err
 	}
 	c := d.reg.listener(name)
+	limit, err := d.reg.limiter(name, so.RateLimit, d.log)
+	if err != nil {
+		return so.Listener, nil, err
+	}
 	newHandler := func() listener.Handler {
 		p, _ := parser.New(popts) // the same options succeeded above
-		return &handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name, ids: d.ids}
+		return &handler{table: &d.table, totals: &d.totals, c: c, parser: p, name: name, ids: d.ids,
+			seer: d.hosts.Seer(), limit: limit}
 	}
 	return so.Listener, newHandler, nil
 }

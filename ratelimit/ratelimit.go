@@ -8,9 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,9 +30,9 @@ const (
 // Options are a listener's rate_limit block.
 type Options struct {
 	// MessagesPerSecond is the rate each key is held to.
-	MessagesPerSecond float64 `yaml:"messages_per_second" mapstructure:"messages_per_second"`
+	MessagesPerSecond int `yaml:"messages_per_second" mapstructure:"messages_per_second"`
 	// Burst is how many messages a key may send at once above the rate;
-	// 0 means one second's worth (MessagesPerSecond, at least 1).
+	// 0 means one second's worth (MessagesPerSecond).
 	Burst int `yaml:"burst" mapstructure:"burst"`
 	// By is the key: "source" (the sender's address) or "hostname" (the
 	// message's; a message that names no host is keyed by its address).
@@ -52,7 +50,7 @@ func (o *Options) burst() int {
 	if o.Burst > 0 {
 		return o.Burst
 	}
-	return max(1, int(math.Ceil(o.MessagesPerSecond)))
+	return o.MessagesPerSecond
 }
 
 // FieldError is a problem with one key of the block, at a path relative
@@ -69,8 +67,8 @@ func (e *FieldError) Unwrap() error { return e.Err }
 func (o *Options) Check() []error {
 	var errs []error
 	add := func(path string, err error) { errs = append(errs, &FieldError{Path: path, Err: err}) }
-	if !(o.MessagesPerSecond > 0) || math.IsInf(o.MessagesPerSecond, 0) {
-		add("messages_per_second", errors.New("must be a number greater than 0"))
+	if o.MessagesPerSecond < 1 {
+		add("messages_per_second", errors.New("must be at least 1"))
 	}
 	if o.Burst < 0 {
 		add("burst", errors.New("must be 0 (one second's worth) or more"))
@@ -153,7 +151,7 @@ func (l *Limiter) Allow(hostname string, src netip.Addr, now time.Time) bool {
 			key = src.String()
 		}
 		l.log.Warn("rate limit exceeded, dropping messages", "listener", l.listener, "by", l.opts.By,
-			"key", key, "messages_per_second", strconv.FormatFloat(l.opts.MessagesPerSecond, 'g', -1, 64),
+			"key", key, "messages_per_second", l.opts.MessagesPerSecond,
 			"burst", l.opts.burst(), "dropped", b.dropped)
 		b.warned, b.dropped = now, 0
 	}

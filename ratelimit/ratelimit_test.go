@@ -96,7 +96,7 @@ func TestCheck(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{Options{MessagesPerSecond: 0, By: "source", MaxKeys: 1}, "messages_per_second: must be a number greater than 0"},
+		{Options{MessagesPerSecond: 0, By: "source", MaxKeys: 1}, "messages_per_second: must be at least 1"},
 		{Options{MessagesPerSecond: 1, Burst: -1, By: "source", MaxKeys: 1}, "burst: must be 0"},
 		{Options{MessagesPerSecond: 1, By: "ip", MaxKeys: 1}, `by: unknown key "ip"`},
 		{Options{MessagesPerSecond: 1, By: "source"}, "max_keys: must be at least 1"},

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,8 @@ type Source struct {
 	Gatherer prometheus.Gatherer
 	// Ready reports whether listeners are bound and the daemon is not draining.
 	Ready func() bool
+	// Hosts is the GET /hosts document (?silent=true: the silent hosts only).
+	Hosts func(silentOnly bool) any
 }
 
 // Server is the stats HTTP server with its own mux and timeouts.
@@ -38,10 +41,19 @@ func Listen(addr string, src Source, log *slog.Logger) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(src.Snapshot())
+		writeJSON(w, src.Snapshot())
+	})
+	mux.HandleFunc("GET /hosts", func(w http.ResponseWriter, r *http.Request) {
+		silent, err := boolParam(r, "silent")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if src.Hosts == nil {
+			http.Error(w, "hosts are not tracked", http.StatusNotFound)
+			return
+		}
+		writeJSON(w, src.Hosts(silent))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(src.Gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -72,6 +84,26 @@ func Listen(addr string, src Source, log *slog.Logger) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// boolParam reads an optional true/false query parameter.
+func boolParam(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: want true or false", name, v)
+	}
+	return b, nil
 }
 
 // Addr is the bound address.

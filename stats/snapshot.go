@@ -11,6 +11,14 @@ type Snapshot struct {
 	Listeners     map[string]ListenerStats `json:"listeners"`
 	Routes        map[string]RouteStats    `json:"routes"`
 	Sinks         map[string]SinkStats     `json:"sinks"`
+	Hosts         HostCounts               `json:"hosts"`
+}
+
+// HostCounts are the hosts table's totals (GET /hosts lists the hosts).
+type HostCounts struct {
+	Tracked int    `json:"tracked"`
+	Silent  int    `json:"silent"`
+	Evicted uint64 `json:"evicted"`
 }
 
 // ConfigInfo describes the running configuration and reload history.
@@ -31,7 +39,8 @@ type Totals struct {
 }
 
 // ListenerStats are per listener. Dropped counts frames that never reached
-// routing (too_large, and parse_error when no route takes unparsed frames).
+// routing: too_large, rate_limited, and parse_error when no route takes
+// unparsed frames.
 type ListenerStats struct {
 	Received    uint64 `json:"received"`
 	Bytes       uint64 `json:"bytes"`
@@ -40,6 +49,7 @@ type ListenerStats struct {
 	Connections int64  `json:"connections"`
 	NoPRI       uint64 `json:"no_pri"`
 	TooLarge    uint64 `json:"too_large"`
+	RateLimited uint64 `json:"rate_limited"`
 	Rejected    uint64 `json:"rejected"`
 	KernelDrops uint64 `json:"kernel_drops"`
 	ReadErrors  uint64 `json:"read_errors"`
