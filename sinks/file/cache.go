@@ -76,8 +76,8 @@ func (s *Sink) lookup(m *message.Message) *entry {
 // base directory or holds a NUL byte (which no system call accepts, so the
 // message could never be written and would be retried forever).
 func (s *Sink) open(key string) *entry {
-	path := filepath.Clean(key)
-	if !within(s.base, path) || strings.IndexByte(path, 0) >= 0 {
+	path, safe := resolvePath(s.base, s.unsafePath, key)
+	if !safe {
 		if !s.warnedUnsafe {
 			s.warnedUnsafe = true
 			s.log.Warn("unsafe path (outside the sink directory or with a NUL byte); writing such messages to "+s.unsafePath+" (logged once)",
@@ -86,7 +86,7 @@ func (s *Sink) open(key string) *entry {
 		if e, ok := s.files[s.unsafePath]; ok {
 			return e
 		}
-		key, path = s.unsafePath, s.unsafePath
+		key = s.unsafePath
 	}
 	e := &entry{key: key, path: path, checked: s.now}
 	e.f, e.err = openFile(path)
@@ -147,6 +147,18 @@ func openFile(path string) (*os.File, error) {
 		return nil, fmt.Errorf("create directory for %s: %w", path, err)
 	}
 	return os.OpenFile(path, openFlags, fileMode)
+}
+
+// resolvePath returns the file key, an expanded path, names: key cleaned,
+// or unsafePath and false when that is not inside base or holds a NUL
+// byte (which no system call accepts, so the message could never be
+// written and would be retried forever).
+func resolvePath(base, unsafePath, key string) (path string, safe bool) {
+	path = filepath.Clean(key)
+	if !within(base, path) || strings.IndexByte(path, 0) >= 0 {
+		return unsafePath, false
+	}
+	return path, true
 }
 
 // within reports whether the clean path p lies strictly inside dir.

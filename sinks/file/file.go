@@ -103,18 +103,26 @@ func build(o Options, path expander, log *slog.Logger) *Sink {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	base := filepath.Dir(path.StaticPrefix())
+	base, unsafePath := baseDir(path.StaticPrefix())
 	return &Sink{
 		path:       path,
 		enc:        format.Encoder{Format: o.Format},
 		fsync:      o.FSync == FSyncBatch,
 		maxOpen:    o.MaxOpenFiles,
 		base:       base,
-		unsafePath: filepath.Join(base, unsafeName),
+		unsafePath: unsafePath,
 		log:        log,
 		files:      make(map[string]*entry),
 		checkEvery: time.Second,
 	}
+}
+
+// baseDir returns the directory no file of a template with the static
+// prefix prefix is opened outside of, and the file that takes the
+// messages whose path would leave it.
+func baseDir(prefix string) (base, unsafePath string) {
+	base = filepath.Dir(prefix)
+	return base, filepath.Join(base, unsafeName)
 }
 
 // Write appends every message of batch to its file, one write(2) per file.

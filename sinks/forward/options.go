@@ -170,10 +170,7 @@ func (o *Options) tlsConfig() (*tls.Config, []error) {
 	}
 	var errs []error
 	fail := func(path string, err error) { errs = append(errs, &sinks.FieldError{Path: "tls." + path, Err: err}) }
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName}
-	if tc.ServerName == "" {
-		tc.ServerName, _, _ = net.SplitHostPort(o.Address) // a bad address is reported at address
-	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: o.serverName()}
 	if t.CAFile != "" {
 		if b, err := os.ReadFile(t.CAFile); err != nil {
 			fail("ca_file", err)
@@ -196,6 +193,16 @@ func (o *Options) tlsConfig() (*tls.Config, []error) {
 		}
 	}
 	return tc, errs
+}
+
+// serverName is the name the server's certificate must carry: the
+// configured server_name, else the host of the address.
+func (o *Options) serverName() string {
+	if o.TLS != nil && o.TLS.ServerName != "" {
+		return o.TLS.ServerName
+	}
+	host, _, _ := net.SplitHostPort(o.Address) // a bad address is reported at address
+	return host
 }
 
 // loadKeyPair reads the client certificate and its key, and says which

@@ -52,6 +52,14 @@ func appendEntry(dst []byte, m *message.Message, static []byte, nStatic int) []b
 	return append(dst, static...)
 }
 
+// appendStatic encodes the static fields, once per sink.
+func appendStatic(dst []byte, fields []Field) []byte {
+	for _, f := range fields {
+		dst = appendField(dst, f.Name, f.Value)
+	}
+	return dst
+}
+
 // appendSD writes each non-empty param as SD_<SDID>_<PARAM>, at most max
 // of them. Repeated or colliding names become multi-valued journal fields,
 // which journald supports.

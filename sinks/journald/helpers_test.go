@@ -1,9 +1,6 @@
 package journald
 
 import (
-	"bytes"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -16,44 +13,19 @@ type field struct{ name, value string }
 
 func (f field) String() string { return fmt.Sprintf("%s=%q", f.name, f.value) }
 
-// decodeEntry parses one entry the way journald's manager_process_entry
-// does (text lines split at the first '=', otherwise a name line followed
-// by a 64-bit length, the value and '\n'), but strictly: anything journald
-// would skip or stop at is an error here, and so is a name journald would
-// drop as invalid.
+// decodeEntry parses one entry as decodeFields does, and also refuses a
+// name journald would drop as invalid.
 func decodeEntry(b []byte) ([]field, error) {
-	var out []field
-	for len(b) > 0 {
-		nl := bytes.IndexByte(b, '\n')
-		switch {
-		case nl < 0:
-			return nil, errors.New("trailing bytes without a newline")
-		case nl == 0:
-			return nil, errors.New("empty line (entry separator) inside an entry")
+	fields, err := decodeFields(b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]field, len(fields))
+	for i, f := range fields {
+		if !validName([]byte(f.Name)) {
+			return nil, fmt.Errorf("invalid field name %q", f.Name)
 		}
-		line := b[:nl]
-		if eq := bytes.IndexByte(line, '='); eq >= 0 {
-			if !validName(line[:eq]) {
-				return nil, fmt.Errorf("invalid field name %q", line[:eq])
-			}
-			out = append(out, field{string(line[:eq]), string(line[eq+1:])})
-			b = b[nl+1:]
-			continue
-		}
-		if !validName(line) {
-			return nil, fmt.Errorf("invalid field name %q", line)
-		}
-		rest := b[nl+1:]
-		if len(rest) < 8 {
-			return nil, errors.New("binary field without a length")
-		}
-		n := binary.LittleEndian.Uint64(rest)
-		rest = rest[8:]
-		if uint64(len(rest)) < n+1 || rest[n] != '\n' {
-			return nil, fmt.Errorf("binary field %s: length %d does not fit", line, n)
-		}
-		out = append(out, field{string(line), string(rest[:n])})
-		b = rest[n+1:]
+		out[i] = field{f.Name, f.Value}
 	}
 	return out, nil
 }

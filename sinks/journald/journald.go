@@ -68,10 +68,7 @@ func New(o Options, log *slog.Logger) (*Sink, error) {
 	if errs := o.Check(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	var static []byte
-	for _, f := range o.Fields {
-		static = appendField(static, f.Name, f.Value)
-	}
+	static := appendStatic(nil, o.Fields)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -23,8 +23,8 @@ type Options struct {
 // Field is one static field: a list of {name, value} rather than a map,
 // because the configuration would lowercase a map's keys.
 type Field struct {
-	Name  string `yaml:"name" mapstructure:"name"`
-	Value string `yaml:"value" mapstructure:"value"`
+	Name  string `yaml:"name" mapstructure:"name" json:"name"`
+	Value string `yaml:"value" mapstructure:"value" json:"value"`
 }
 
 // maxStaticFields bounds the static fields, so that an entry keeps room
