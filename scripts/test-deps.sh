@@ -28,4 +28,8 @@ if [ "$(id -u)" = 0 ]; then
 else
 	echo "test-deps: not root: rsyslog not unpacked, e2e/forward_test.go skips" >&2
 fi
+# The metrics e2e test runs `promtool check metrics` on /metrics: promtool
+# is unpacked from Debian's prometheus package under .deps (never installed).
+"$(dirname "$0")/promtool.sh" >/dev/null ||
+	echo "test-deps: promtool not unpacked; the promtool e2e test skips (fails under CI=true)" >&2
 command -v go >/dev/null 2>&1 || { echo "test-deps: Go 1.26+ is required (https://go.dev/dl/)" >&2; exit 1; }
