@@ -483,8 +483,11 @@ type HostsDoc struct {
 // Hosts returns the senders the daemon has seen (only the silent ones
 // with silentOnly), with the table's counts: GET /hosts.
 func (d *Daemon) Hosts(silentOnly bool) HostsDoc {
+	var after time.Duration
 	d.mu.Lock()
-	after := d.cfg.Hosts.SilentAfter
+	if d.cfg != nil { // nil while the first configuration is applied
+		after = d.cfg.Hosts.SilentAfter
+	}
 	d.mu.Unlock()
 	return HostsDoc{Counts: d.hosts.Counts(), SilentAfter: after.String(), Hosts: d.hosts.List(silentOnly)}
 }
