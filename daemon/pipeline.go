@@ -73,7 +73,7 @@ func (h *handler) dispatch(t *table, m *message.Message) {
 	}
 	src := m.Source.Addr()
 	h.seer.Seen(m.Hostname, src, m.Listener, m.Received)
-	if h.limit != nil && !h.limit.Allow(m.Hostname, src, m.Received) {
+	if h.limit != nil && !h.limit.Allow(m.Hostname, ratelimit.Source{Addr: src, PID: m.Peer.PID}, m.Received) {
 		h.c.rateLimited.Add(1)
 		h.totals.dropped.Add(1)
 		settleNowhere(m, message.Committed) // dropped by configuration, which no retry would change

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,8 +35,9 @@ type Options struct {
 	// Burst is how many messages a key may send at once above the rate;
 	// 0 means one second's worth (MessagesPerSecond).
 	Burst int `yaml:"burst" mapstructure:"burst"`
-	// By is the key: "source" (the sender's address) or "hostname" (the
-	// message's; a message that names no host is keyed by its address).
+	// By is the key: "source" (the sender's address; on a local socket,
+	// where senders have none, the sending process) or "hostname" (the
+	// message's; a message that names no host is keyed as by source).
 	By string `yaml:"by" mapstructure:"by"`
 	// MaxKeys bounds the table of buckets; beyond it the key least
 	// recently seen is forgotten (and starts again with a full bucket).
@@ -98,7 +100,7 @@ type Limiter struct {
 	log      *slog.Logger
 
 	mu       sync.Mutex
-	bySource *simplelru.LRU[netip.Addr, *bucket]
+	bySource *simplelru.LRU[Source, *bucket]
 	byName   *simplelru.LRU[string, *bucket] // By hostname only
 	evicted  uint64
 }
@@ -107,7 +109,7 @@ type Limiter struct {
 // Check.
 func New(o Options, listener string, log *slog.Logger) (*Limiter, error) {
 	l := &Limiter{opts: o, listener: listener, log: log}
-	onEvict := func(netip.Addr, *bucket) { l.evicted++ }
+	onEvict := func(Source, *bucket) { l.evicted++ }
 	var err error
 	if l.bySource, err = simplelru.NewLRU(o.MaxKeys, onEvict); err != nil {
 		return nil, fmt.Errorf("rate_limit: %w", err)
@@ -124,11 +126,29 @@ func New(o Options, listener string, log *slog.Logger) (*Limiter, error) {
 // keeps the table).
 func (l *Limiter) Options() Options { return l.opts }
 
+// Source is a sender: its address, or on a local socket (no address) the
+// process that sent, when the kernel said (PID 0: not known, all local
+// senders share one bucket).
+type Source struct {
+	Addr netip.Addr
+	PID  uint32
+}
+
+func (s Source) String() string {
+	if s.Addr.IsValid() {
+		return s.Addr.String()
+	}
+	if s.PID != 0 {
+		return "pid " + strconv.FormatUint(uint64(s.PID), 10)
+	}
+	return "local"
+}
+
 // Allow reports whether a message from hostname and src, received at now,
 // is within the limit. A message over it is to be dropped; the first drop
 // of a key, and then at most one a minute, is logged with the number
 // dropped since.
-func (l *Limiter) Allow(hostname string, src netip.Addr, now time.Time) bool {
+func (l *Limiter) Allow(hostname string, src Source, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var b *bucket
@@ -162,7 +182,7 @@ func (l *Limiter) newBucket() *bucket {
 	return &bucket{lim: rate.NewLimiter(rate.Limit(l.opts.MessagesPerSecond), l.opts.burst())}
 }
 
-func (l *Limiter) sourced(src netip.Addr) *bucket {
+func (l *Limiter) sourced(src Source) *bucket {
 	if b, ok := l.bySource.Get(src); ok {
 		return b
 	}

@@ -27,7 +27,7 @@ func newLimiter(t *testing.T, o Options) (*Limiter, *bytes.Buffer) {
 
 // allowed sends n messages evenly over d from one key and returns how
 // many passed.
-func allowed(l *Limiter, host string, src netip.Addr, start time.Time, n int, d time.Duration) int {
+func allowed(l *Limiter, host string, src Source, start time.Time, n int, d time.Duration) int {
 	ok := 0
 	for i := range n {
 		if l.Allow(host, src, start.Add(d*time.Duration(i)/time.Duration(n))) {
@@ -39,7 +39,7 @@ func allowed(l *Limiter, host string, src netip.Addr, start time.Time, n int, d 
 
 func TestHoldsEachSourceToItsRate(t *testing.T) {
 	l, logs := newLimiter(t, Options{MessagesPerSecond: 100, Burst: 20, By: "source", MaxKeys: 10})
-	flood, calm := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	flood, calm := Source{Addr: netip.MustParseAddr("192.0.2.1")}, Source{Addr: netip.MustParseAddr("192.0.2.2")}
 	// 10 seconds: the flood at 10× the rate, the calm source at half.
 	got := allowed(l, "", flood, t0, 10000, 10*time.Second)
 	if lo, hi := 1000, 1000+20; got < lo || got > hi {
@@ -64,14 +64,14 @@ func TestHoldsEachSourceToItsRate(t *testing.T) {
 
 func TestBurstDefaultsToOneSecond(t *testing.T) {
 	l, _ := newLimiter(t, Options{MessagesPerSecond: 50, By: "source", MaxKeys: 10})
-	if got := allowed(l, "", netip.MustParseAddr("::1"), t0, 1000, 0); got != 50 {
+	if got := allowed(l, "", Source{Addr: netip.MustParseAddr("::1")}, t0, 1000, 0); got != 50 {
 		t.Errorf("an instant burst passed %d, want 50", got)
 	}
 }
 
 func TestByHostname(t *testing.T) {
 	l, _ := newLimiter(t, Options{MessagesPerSecond: 10, Burst: 10, By: "hostname", MaxKeys: 10})
-	src := netip.MustParseAddr("192.0.2.1") // one relay, many hosts behind it
+	src := Source{Addr: netip.MustParseAddr("192.0.2.1")} // one relay, many hosts behind it
 	a := allowed(l, "web1", src, t0, 100, 0)
 	b := allowed(l, "web2", src, t0, 100, 0)
 	c := allowed(l, "", src, t0, 100, 0) // no hostname: keyed by address
@@ -83,11 +83,26 @@ func TestByHostname(t *testing.T) {
 func TestKeyTableIsBounded(t *testing.T) {
 	l, _ := newLimiter(t, Options{MessagesPerSecond: 1, Burst: 1, By: "hostname", MaxKeys: 100})
 	for i := range 5000 {
-		l.Allow(fmt.Sprintf("spoofed-%d", i), netip.Addr{}, t0)
+		l.Allow(fmt.Sprintf("spoofed-%d", i), Source{}, t0)
 	}
 	held, evicted := l.Keys()
 	if held != 100 || evicted != 4900 {
 		t.Errorf("held %d, evicted %d; want 100, 4900", held, evicted)
+	}
+}
+
+// On a local socket senders have no address: each process is a key, and
+// without credentials all of them share one.
+func TestLocalSendersByProcess(t *testing.T) {
+	l, logs := newLimiter(t, Options{MessagesPerSecond: 5, By: "source", MaxKeys: 10})
+	a := allowed(l, "", Source{PID: 100}, t0, 50, 0)
+	b := allowed(l, "", Source{PID: 200}, t0, 50, 0)
+	c := allowed(l, "", Source{}, t0, 50, 0)
+	if a != 5 || b != 5 || c != 5 {
+		t.Errorf("passed pid 100 %d, pid 200 %d, unknown %d; want 5 each", a, b, c)
+	}
+	if !strings.Contains(logs.String(), `key="pid 100"`) || !strings.Contains(logs.String(), "key=local") {
+		t.Errorf("log lines do not name the processes:\n%s", logs)
 	}
 }
 
