@@ -44,7 +44,6 @@ type ExplainOptions struct {
 type Explainer struct {
 	listener ListenerInfo
 	source   netip.AddrPort
-	maxBytes int
 	parser   *parser.Parser
 	now      time.Time // the parser's clock: the current line's receipt time
 	router   *router.Router
@@ -60,8 +59,8 @@ func NewExplainer(cfg *config.Config, o ExplainOptions) (*Explainer, error) {
 		return nil, err
 	}
 	e := &Explainer{
-		listener: ListenerInfo{Name: lc.Name, Protocol: lc.Protocol, Address: so.Listener.Address, Default: o.Listener == ""},
-		maxBytes: so.Listener.MaxMessageBytes,
+		listener: ListenerInfo{Name: lc.Name, Protocol: lc.Protocol, Address: so.Listener.Address, Default: o.Listener == "",
+			MaxMessageBytes: so.Listener.MaxMessageBytes},
 		sinks:    cfg.Sinks,
 	}
 	switch {
@@ -148,7 +147,7 @@ func (e *Explainer) Explain(line []byte, now time.Time) Explanation {
 	case len(line) == 0:
 		x.Outcome, x.Reason = OutcomeSkipped, "empty"
 		return x
-	case len(line) > e.maxBytes:
+	case len(line) > e.listener.MaxMessageBytes:
 		x.Outcome, x.Reason = OutcomeDropped, "too_large"
 		return x
 	}

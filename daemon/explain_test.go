@@ -66,7 +66,7 @@ func results(x Explanation) []string {
 func TestExplainDefaultsToTheFirstSocketListener(t *testing.T) {
 	e := newTestExplainer(t, ExplainOptions{})
 	x := e.Explain([]byte("<13>Mar  4 05:06:07 web01 nginx: GET /"), explainNow)
-	if x.Listener != (ListenerInfo{Name: "udp", Protocol: "udp", Address: "127.0.0.1:0", Default: true}) || x.Source != "127.0.0.1" {
+	if x.Listener != (ListenerInfo{Name: "udp", Protocol: "udp", Address: "127.0.0.1:0", Default: true, MaxMessageBytes: 200}) || x.Source != "127.0.0.1" {
 		t.Errorf("listener %+v source %q", x.Listener, x.Source)
 	}
 	if x.Outcome != OutcomeRouted || !slices.Equal(sinkNames(x), []string{"files", "bus"}) {

@@ -47,6 +47,9 @@ type ListenerInfo struct {
 	// Local reports a unix or unixgram listener, whose senders have no
 	// address.
 	Local bool `json:"local"`
+	// MaxMessageBytes is the listener's limit: a longer frame is dropped
+	// as too_large.
+	MaxMessageBytes int `json:"max_message_bytes"`
 }
 
 // Parse is how the listener's parser read the frame.
@@ -156,3 +159,8 @@ func routeResults(traces []router.RouteTrace) []RouteResult {
 	}
 	return out
 }
+
+// Printable returns a value taken from a message as it is when it is
+// plain printable text, and Go-quoted otherwise (sinks.Printable), for
+// showing it on a terminal.
+func Printable(s string) string { return sinks.Printable(s) }

@@ -32,12 +32,15 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run returns the process exit code: 0 ok, 1 bad config or start failure,
-// 2 usage error.
-func run(args []string, stdout, stderr io.Writer) int {
+// 2 usage error. stdin is read by `syslogd explain` only.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "explain" {
+		return explain(args[1:], stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("syslogd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgFile := fs.String("config", "", "configuration `FILE` (default: the embedded default config)")
