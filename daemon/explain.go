@@ -61,7 +61,7 @@ func NewExplainer(cfg *config.Config, o ExplainOptions) (*Explainer, error) {
 	e := &Explainer{
 		listener: ListenerInfo{Name: lc.Name, Protocol: lc.Protocol, Address: so.Listener.Address, Default: o.Listener == "",
 			MaxMessageBytes: so.Listener.MaxMessageBytes},
-		sinks:    cfg.Sinks,
+		sinks: cfg.Sinks,
 	}
 	switch {
 	case lc.Protocol == "unix" || lc.Protocol == "unixgram":
