@@ -63,6 +63,9 @@ func NewExplainer(cfg *config.Config, o ExplainOptions) (*Explainer, error) {
 			MaxMessageBytes: so.Listener.MaxMessageBytes},
 		sinks: cfg.Sinks,
 	}
+	if so.RateLimit != nil {
+		e.listener.RateLimitBy = so.RateLimit.By
+	}
 	switch {
 	case lc.Protocol == "unix" || lc.Protocol == "unixgram":
 		e.listener.Local = true // its frames carry no sender address

@@ -50,6 +50,10 @@ type ListenerInfo struct {
 	// MaxMessageBytes is the listener's limit: a longer frame is dropped
 	// as too_large.
 	MaxMessageBytes int `json:"max_message_bytes"`
+	// RateLimitBy is the key of the listener's rate_limit ("source" or
+	// "hostname"), "" without one. Whether a sender is over its rate
+	// depends on what it sent before, which an explanation cannot know.
+	RateLimitBy string `json:"rate_limit_by"`
 }
 
 // Parse is how the listener's parser read the frame.

@@ -16,6 +16,9 @@ import (
 func writeText(w io.Writer, n int, x daemon.Explanation) {
 	fmt.Fprintf(w, "line %d: %s\n", n, lineText(x.Line))
 	field(w, "listener", listenerText(x.Listener))
+	if by := x.Listener.RateLimitBy; by != "" {
+		field(w, "rate_limit", "by "+by+": a sender over its rate has its messages dropped as rate_limited (not foreseen here)")
+	}
 	field(w, "source", sourceText(x))
 	if x.Parse != nil {
 		writeParse(w, x.Parse)
@@ -48,7 +51,7 @@ func lineText(line string) string {
 
 // field writes one labelled line.
 func field(w io.Writer, label, value string) {
-	fmt.Fprintf(w, "  %-10s %s\n", label+":", value)
+	fmt.Fprintf(w, "  %-11s %s\n", label+":", value)
 }
 
 func listenerText(l daemon.ListenerInfo) string {
