@@ -43,6 +43,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("syslogd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: syslogd [--config FILE] [--check-config | --print-default-config | --reload PID | --version]\n"+
+			"       syslogd explain --config FILE [--listener NAME] [--source IP] [--format text|json] [LINE...]\n"+
+			"               (what the daemon would do with each line; syslogd explain --help)\n\n")
+		fs.PrintDefaults()
+	}
 	cfgFile := fs.String("config", "", "configuration `FILE` (default: the embedded default config)")
 	check := fs.Bool("check-config", false, "validate the configuration, print FILE: OK or every problem, and exit")
 	showVersion := fs.Bool("version", false, "print the version and exit")
