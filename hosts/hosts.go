@@ -94,6 +94,9 @@ type entry struct {
 // Tracker is the table. Its methods are safe for concurrent use.
 type Tracker struct {
 	log *slog.Logger
+	// on is MaxTracked > 0, read without the lock so that a daemon with
+	// tracking off pays no lock per message.
+	on atomic.Bool
 
 	mu          sync.Mutex
 	opts        Options
@@ -114,6 +117,7 @@ func New(o Options, log *slog.Logger) *Tracker {
 		log: log, opts: o, byKey: map[string]*entry{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	t.on.Store(o.MaxTracked > 0)
 	go t.scanLoop()
 	return t
 }
@@ -132,6 +136,7 @@ func (t *Tracker) Configure(o Options) {
 	defer t.mu.Unlock()
 	old := t.opts
 	t.opts = o
+	t.on.Store(o.MaxTracked > 0)
 	if o.MaxTracked <= 0 {
 		// Tracking turned off: the table is emptied, which is no eviction.
 		for e := t.back; e != nil; e = t.back {
@@ -205,6 +210,9 @@ func truncate(s string) string {
 // seen is the locked path: a new host, one that changed listener, or one
 // that was silent. It returns the entry, or nil when tracking is off.
 func (t *Tracker) seen(hostname string, src netip.Addr, listener string, ns int64) *entry {
+	if !t.on.Load() {
+		return nil
+	}
 	key, bySource := truncate(hostname), false
 	if hostname == "" {
 		if !src.IsValid() {
