@@ -16,6 +16,7 @@ package hosts
 
 import (
 	"cmp"
+	"container/list"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -88,7 +89,7 @@ type entry struct {
 	// listed is seen as it was when the entry was last put at the front
 	// of the list; seen > listed means a Seer touched it since.
 	listed     int64
-	prev, next *entry // towards the front (most recent) and the back
+	elem       *list.Element // in Tracker.order
 }
 
 // Tracker is the table. Its methods are safe for concurrent use.
@@ -101,7 +102,9 @@ type Tracker struct {
 	mu          sync.Mutex
 	opts        Options
 	byKey       map[string]*entry
-	front, back *entry // most and least recently placed
+	// order holds the entries sorted by listed, the most recent at the
+	// front (see place).
+	order list.List
 	silent      int
 	evicted     uint64
 
@@ -139,10 +142,10 @@ func (t *Tracker) Configure(o Options) {
 	t.on.Store(o.MaxTracked > 0)
 	if o.MaxTracked <= 0 {
 		// Tracking turned off: the table is emptied, which is no eviction.
-		for e := t.back; e != nil; e = t.back {
-			t.unlink(e)
-			e.gone.Store(true)
+		for el := t.order.Front(); el != nil; el = el.Next() {
+			el.Value.(*entry).gone.Store(true)
 		}
+		t.order.Init()
 		clear(t.byKey)
 		t.silent = 0
 	}
@@ -225,12 +228,9 @@ func (t *Tracker) seen(hostname string, src netip.Addr, listener string, ns int6
 	if t.opts.MaxTracked <= 0 {
 		return nil
 	}
+	// A host whose name is its address, seen both ways, is one entry, kept
+	// the way it came first.
 	e, ok := t.byKey[key]
-	if ok && e.bySource != bySource {
-		// A host whose name is its address, seen both ways: one entry, by
-		// whichever came first.
-		bySource = e.bySource
-	}
 	if !ok {
 		for len(t.byKey) >= t.opts.MaxTracked {
 			t.evictLocked()
@@ -242,8 +242,6 @@ func (t *Tracker) seen(hostname string, src netip.Addr, listener string, ns int6
 			e.src = src
 		}
 		t.byKey[e.key] = e
-	} else {
-		t.unlink(e)
 	}
 	if e.silent.Load() {
 		e.silent.Store(false)
@@ -263,14 +261,14 @@ func (t *Tracker) seen(hostname string, src netip.Addr, listener string, ns int6
 // that a Seer touched since they were placed are moved to their place
 // first, so what is evicted is the least recent by its last message.
 func (t *Tracker) evictLocked() {
-	for e := t.back; e != nil; e = t.back {
+	for el := t.order.Back(); el != nil; el = t.order.Back() {
+		e := el.Value.(*entry)
 		if s := e.seen.Load(); s > e.listed {
-			t.unlink(e)
 			e.listed = s
 			t.place(e)
 			continue
 		}
-		t.unlink(e)
+		t.order.Remove(el)
 		delete(t.byKey, e.key)
 		e.gone.Store(true)
 		if e.silent.Load() {
@@ -281,42 +279,27 @@ func (t *Tracker) evictLocked() {
 	}
 }
 
-func (t *Tracker) unlink(e *entry) {
-	if e.prev != nil {
-		e.prev.next = e.next
-	} else {
-		t.front = e.next
-	}
-	if e.next != nil {
-		e.next.prev = e.prev
-	} else {
-		t.back = e.prev
-	}
-	e.prev, e.next = nil, nil
-}
-
-// place links e into the list at the position of e.listed: the list is
-// sorted by listed, most recent at the front. A message's time is almost
-// always the latest, so the walk from the front is short; an entry moved
-// for a Seer's touches goes where its last message puts it, which keeps
-// the back of the list the least recently seen.
+// place puts e (new, or moved) into the list at the position of e.listed:
+// the list is sorted by listed, most recent at the front. A message's time
+// is almost always the latest, so the walk from the front is short; an
+// entry moved for a Seer's touches goes where its last message puts it,
+// which keeps the back of the list the least recently seen.
 func (t *Tracker) place(e *entry) {
-	var before *entry // the entry e goes behind (towards the back); nil: the front
-	for c := t.front; c != nil && c.listed > e.listed; c = c.next {
-		before = c
+	// mark is the first entry listed no later than e, which e goes in
+	// front of (nil: e goes to the back); e itself is passed over.
+	mark := t.order.Front()
+	for mark != nil && (mark == e.elem || mark.Value.(*entry).listed > e.listed) {
+		mark = mark.Next()
 	}
-	e.prev = before
-	if before == nil {
-		e.next = t.front
-		t.front = e
-	} else {
-		e.next = before.next
-		before.next = e
-	}
-	if e.next != nil {
-		e.next.prev = e
-	} else {
-		t.back = e
+	switch {
+	case e.elem == nil && mark == nil:
+		e.elem = t.order.PushBack(e)
+	case e.elem == nil:
+		e.elem = t.order.InsertBefore(e, mark)
+	case mark == nil:
+		t.order.MoveToBack(e.elem)
+	default:
+		t.order.MoveBefore(e.elem, mark)
 	}
 }
 
@@ -366,13 +349,12 @@ func (t *Tracker) scan(now time.Time) {
 		return
 	}
 	cutoff := now.Add(-t.opts.SilentAfter).UnixNano()
-	for e := t.back; e != nil; {
-		prev := e.prev
+	for el := t.order.Back(); el != nil; {
+		prev, e := el.Prev(), el.Value.(*entry)
 		switch s := e.seen.Load(); {
 		case s > e.listed:
 			// Touched by a Seer since it was placed: its place is further
 			// forward.
-			t.unlink(e)
 			e.listed = s
 			t.place(e)
 		case s >= cutoff:
@@ -384,7 +366,7 @@ func (t *Tracker) scan(now time.Time) {
 				"last_seen", time.Unix(0, s).UTC().Format(time.RFC3339), "messages", e.count.Load(),
 				"silent_after", t.opts.SilentAfter.String())
 		}
-		e = prev
+		el = prev
 	}
 }
 
