@@ -26,7 +26,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "syslogd")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/syslogd")
+	args := []string{"build", "-o", binary}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "../cmd/syslogd")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build syslogd:", err)
@@ -103,6 +107,9 @@ func startCmd(t *testing.T, dir, cfgFile string, cmd *exec.Cmd) *proc {
 		if p.cmd.ProcessState == nil {
 			_ = p.cmd.Process.Kill()
 			<-p.exited
+		}
+		if strings.Contains(p.logs.String(), "WARNING: DATA RACE") {
+			t.Error("the race detector reported a data race in syslogd (its log follows)")
 		}
 		if t.Failed() {
 			t.Logf("syslogd log:\n%s", p.logs.String())

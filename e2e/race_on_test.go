@@ -1,0 +1,7 @@
+//go:build race
+
+package e2e
+
+// raceBuild: `go test -race` builds the daemon with the race detector too,
+// so the end-to-end tests check the daemon's goroutines under real traffic.
+const raceBuild = true
