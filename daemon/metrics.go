@@ -50,6 +50,7 @@ var metricDefs = []metricDef{
 	{"syslogd_sink_queued", "Messages waiting in the sink queue.", []string{"sink"}},
 	{"syslogd_sink_spooled", "Messages in the sink's disk spool (NATS sinks).", []string{"sink"}},
 	{"syslogd_sink_buffered", "Messages in the sink's disk buffer.", []string{"sink"}},
+	{"syslogd_sink_resent_total", "Messages written again after the connection they went out on died (syslog sinks' resend_window); the receiver may have them twice.", []string{"sink"}},
 	{"syslogd_sink_reopens_total", "File reopens: SIGUSR1, and files found removed or renamed away (file sinks).", []string{"sink"}},
 	{"syslogd_sink_connected", "1 when the sink's destination is reachable.", []string{"sink"}},
 	{"syslogd_sink_up", "1 while the sink is up; 0 while it is down (disconnected, or stalled with a full queue) and new messages that find its queue full are dropped.", []string{"sink"}},
@@ -136,6 +137,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge("syslogd_sink_queue_capacity", float64(st.QueueCapacity), name)
 		if st.Buffered != nil {
 			gauge("syslogd_sink_buffered", float64(*st.Buffered), name)
+		}
+		if st.Resent != nil {
+			counter("syslogd_sink_resent_total", float64(*st.Resent), name)
 		}
 		if st.Reopens != nil {
 			counter("syslogd_sink_reopens_total", float64(*st.Reopens), name)

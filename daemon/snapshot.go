@@ -51,6 +51,10 @@ func (d *Daemon) Snapshot() stats.Snapshot {
 						st.Spooled = &n
 					}
 				}
+				if _, ok := rs.runner.Sink().(interface{ Resends() }); ok {
+					n := d.reg.sink(sc.Name).Resent.Load()
+					st.Resent = &n
+				}
 				if ro, ok := rs.runner.Sink().(interface{ Reopens() uint64 }); ok {
 					n := ro.Reopens()
 					st.Reopens = &n

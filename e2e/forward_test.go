@@ -585,6 +585,10 @@ shutdown_timeout: 5s
 		}
 	}
 	t.Logf("%v; %d messages arrived more than once", c, len(dups))
+	// Every duplicate is one the sink counted as sent again.
+	if r := st.Sinks["up"].Resent; r == nil || uint64(len(dups)) > *r {
+		t.Errorf("%d duplicates, but resent is %v: a message sent twice must be counted", len(dups), r)
+	}
 	if c.missing != 0 {
 		t.Errorf("%d messages lost across the restart: %v", c.missing, ranges(c.missed))
 	}

@@ -222,6 +222,7 @@ type sinkStats struct {
 	Queued    int               `json:"queued"`
 	Spooled   *int64            `json:"spooled"`  // NATS sinks only
 	Reopens   *uint64           `json:"reopens"`  // file sinks only
+	Resent    *uint64           `json:"resent"`   // syslog sinks only
 	Buffered  *int64            `json:"buffered"` // sinks with a disk buffer only
 	Connected bool              `json:"connected"`
 	State     string            `json:"state"`

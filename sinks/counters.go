@@ -51,10 +51,14 @@ func Reasons() []Reason {
 // reload replacing the runner keeps counting from where it was. While the
 // sink is idle, Enqueued = Written + DroppedTotal + queued + buffered.
 type Counters struct {
-	Enqueued  atomic.Uint64 // messages handed to Enqueue
-	Written   atomic.Uint64 // messages acknowledged by the sink
-	Failed    atomic.Uint64 // messages in failed Write attempts (each attempt counts)
-	Retries   atomic.Uint64 // retried Write attempts
+	Enqueued atomic.Uint64 // messages handed to Enqueue
+	Written  atomic.Uint64 // messages acknowledged by the sink
+	Failed   atomic.Uint64 // messages in failed Write attempts (each attempt counts)
+	Retries  atomic.Uint64 // retried Write attempts
+	// Resent counts messages a sink wrote again, after they had been
+	// counted written, because the connection they went out on died (the
+	// syslog sink's resend_window): the receiver may have them twice.
+	Resent    atomic.Uint64
 	Connected atomic.Bool
 	dropped   [numReasons]atomic.Uint64
 }

@@ -91,6 +91,7 @@ type SinkStats struct {
 	Spooled       *int64            `json:"spooled,omitempty"`  // NATS sinks only: the same as buffered, their disk buffer's old name
 	Buffered      *int64            `json:"buffered,omitempty"` // sinks with a disk buffer only
 	Reopens       *uint64           `json:"reopens,omitempty"`  // file sinks: SIGUSR1, and files found removed or renamed away
+	Resent        *uint64           `json:"resent,omitempty"`   // syslog sinks: messages written again after a connection died (may arrive twice)
 	Connected     bool              `json:"connected"`
 	State         string            `json:"state"` // up | down (disconnected, or stalled with a full queue)
 	Retries       uint64            `json:"retries"`

@@ -263,6 +263,10 @@ func (s *Sink) fail(ctx context.Context, l *link, at time.Time, err error) error
 // shuts down its sending side (TLS: close_notify) and waits, at most
 // write_timeout or until ctx is done, for the server to close its side,
 // which a server does once it has read everything sent.
+// Resends marks a sink that writes messages again after a connection loss
+// (Counters.Resent), so that stats show the count for it.
+func (*Sink) Resends() {}
+
 func (s *Sink) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {

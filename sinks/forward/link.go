@@ -159,6 +159,7 @@ func (s *Sink) install(ctx context.Context, l *link) error {
 			l.wrote(now)
 			s.win.touch(now)
 			resent = s.win.frames
+			s.c.Resent.Add(uint64(resent))
 		}
 		s.wg.Add(1)
 		go s.read(l)

@@ -99,6 +99,9 @@ func TestReconnectSendsTheWindowAgain(t *testing.T) {
 	if !slices.Equal(first, span(0, 5)) || !slices.Equal(second, span(0, 20)) {
 		t.Fatalf("first connection got %v, second %v", first, second)
 	}
+	if n := c.Resent.Load(); n != 10 {
+		t.Errorf("resent = %d, want the 10 of the window", n)
+	}
 }
 
 // With no message after the drop, the sink reconnects by itself and
