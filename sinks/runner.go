@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,9 +81,17 @@ type Runner struct {
 	// that is full by bytes while its channel has room (see queueFull).
 	fullAt   atomic.Int64
 	h        *health
-	spill    *Spill        // nil: no disk buffer
-	spilling atomic.Bool   // the buffer holds messages: new ones go there too, to keep order
-	wake     chan struct{} // a message went to the buffer
+	spill    *Spill      // nil: no disk buffer
+	spilling atomic.Bool // the buffer holds messages: new ones go there too, to keep order
+	// toQueue counts senders between their check of spilling and the end
+	// of their send to q: moveToBuffer waits for them, so that a message
+	// checked in before the queue moved to the buffer cannot land in the
+	// queue after it, ahead of what the same sender buffers next.
+	toQueue atomic.Int32
+	// testHookSend, set by tests only, runs in Enqueue between the check
+	// of spilling and the send to q.
+	testHookSend func()
+	wake    chan struct{} // a message went to the buffer
 	// replaying is set while the Runner writes a batch read from the
 	// buffer (Runner goroutine only).
 	replaying bool
@@ -182,14 +191,20 @@ func (r *Runner) Enqueue(m *message.Message) {
 	// the queue is rarely full. While the disk buffer holds messages, new
 	// ones join them there, so that they are written in order. A queue
 	// full by bytes takes the same path as one full by count.
+	r.toQueue.Add(1)
 	if !r.spilling.Load() && r.reserve(size) {
+		if r.testHookSend != nil {
+			r.testHookSend()
+		}
 		select {
 		case r.q <- m:
+			r.toQueue.Add(-1)
 			return
 		default:
 			r.release(size)
 		}
 	}
+	r.toQueue.Add(-1)
 	if r.toBuffer(m) {
 		return
 	}
@@ -220,10 +235,22 @@ func (r *Runner) wait(m *message.Message, size int64) {
 	}()
 	for {
 		falls := r.h.falls()
+		// Counted in toQueue from its check of spilling to the end of its
+		// send, as Enqueue's attempt is: a queue moved to the buffer
+		// meanwhile takes m with it, and once it has moved, m follows it
+		// there (unless the buffer is full: then m waits for the queue,
+		// and may overtake what is buffered).
+		r.toQueue.Add(1)
+		if r.spilling.Load() {
+			r.toQueue.Add(-1)
+			if r.toBuffer(m) {
+				return
+			}
+			r.toQueue.Add(1)
+		}
 		if r.reserve(size) {
 			select {
 			case r.q <- m:
-				return
 			case <-falls:
 				r.release(size)
 				r.dropOne(m, ReasonSinkDown)
@@ -231,8 +258,10 @@ func (r *Runner) wait(m *message.Message, size int64) {
 				r.release(size)
 				r.dropOne(m, ReasonShutdownTimeout)
 			}
+			r.toQueue.Add(-1)
 			return
 		}
+		r.toQueue.Add(-1)
 		select {
 		case <-r.room:
 		case <-falls:
@@ -613,10 +642,20 @@ func (r *Runner) moveToBuffer(batch []*message.Message) bool {
 	for _, m := range batch {
 		r.bufferOrDrop(m)
 	}
-	for len(r.q) > 0 {
-		r.bufferOrDrop(r.took(<-r.q))
+	// Senders that checked spilling before it was set may still be on
+	// their way into the queue (a sender waiting for room gets it from
+	// this drain): the queue is drained until none is, so that each
+	// sender's messages stay in its order. New senders see spilling and
+	// wait for appendMu, outside toQueue.
+	for {
+		for len(r.q) > 0 {
+			r.bufferOrDrop(r.took(<-r.q))
+		}
+		if r.toQueue.Load() == 0 && len(r.q) == 0 {
+			return true
+		}
+		runtime.Gosched()
 	}
-	return true
 }
 
 // bufferOrDrop moves m to the disk buffer, or drops it as sink_down when

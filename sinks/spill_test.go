@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -183,4 +184,71 @@ func stopWithin(r *Runner, d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	_ = r.Stop(ctx)
+}
+
+// gatedSink fails its first Write as not connected once fail is closed,
+// and holds every later one until open is closed.
+type gatedSink struct {
+	entered    chan struct{} // the first Write began
+	fail, open chan struct{}
+	mu         sync.Mutex
+	writes     int
+	got        []string
+}
+
+func (g *gatedSink) Write(_ context.Context, b []*message.Message) error {
+	g.mu.Lock()
+	g.writes++
+	first := g.writes == 1
+	g.mu.Unlock()
+	if first {
+		close(g.entered)
+		<-g.fail
+		return fmt.Errorf("connection reset: %w", ErrNotConnected)
+	}
+	<-g.open
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, m := range b {
+		g.got = append(g.got, m.Text)
+	}
+	return nil
+}
+
+func (*gatedSink) Connect(context.Context) error { return nil }
+func (*gatedSink) Close(context.Context) error   { return nil }
+
+// TestSpillTakesMessagesOnTheirWayIn: a sender that checked the queue
+// before the sink was found down, and sends into it only after the queue
+// was moved to the buffer, must not overtake its own earlier messages:
+// the move waits for it and takes its message along.
+func TestSpillTakesMessagesOnTheirWayIn(t *testing.T) {
+	s := &gatedSink{entered: make(chan struct{}), fail: make(chan struct{}), open: make(chan struct{})}
+	var c Counters
+	r := NewRunner(RunnerConfig{Name: "gated", Options: Options{QueueSize: 4, BatchSize: 1}, Spill: NewSpill(&memBuffer{}),
+		BackoffMin: time.Millisecond, BackoffMax: time.Millisecond}, s, &c, quiet())
+	defer r.Stop(context.Background())
+	msg := func(i int) *message.Message { return &message.Message{Text: fmt.Sprint(i)} }
+	r.Enqueue(msg(0))
+	<-s.entered // 0 is being written
+	r.Enqueue(msg(1))
+	r.Enqueue(msg(2))
+	checked, release := make(chan struct{}), make(chan struct{})
+	r.testHookSend = func() { close(checked); <-release }
+	sent := make(chan struct{})
+	go func() { r.Enqueue(msg(3)); close(sent) }()
+	<-checked
+	r.testHookSend = nil
+	close(s.fail) // 0's write fails: 0, 1 and 2 go to the buffer
+	eventually(t, "the queue moved to the buffer", func() bool { return r.Buffered() >= 3 })
+	close(release) // 3 goes on into the queue
+	<-sent
+	r.Enqueue(msg(4))
+	close(s.open)
+	eventually(t, "everything written", func() bool { return c.Written.Load() == 5 })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if want := []string{"0", "1", "2", "3", "4"}; !slices.Equal(s.got, want) {
+		t.Errorf("written %q, want %q", s.got, want)
+	}
 }
