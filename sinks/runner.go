@@ -91,7 +91,7 @@ type Runner struct {
 	// testHookSend, set by tests only, runs in Enqueue between the check
 	// of spilling and the send to q.
 	testHookSend func()
-	wake    chan struct{} // a message went to the buffer
+	wake         chan struct{} // a message went to the buffer
 	// replaying is set while the Runner writes a batch read from the
 	// buffer (Runner goroutine only).
 	replaying bool
