@@ -118,10 +118,11 @@ func tag3164(in []byte, i int) (app, pid field, text int) {
 	}
 	app = field{i, k}
 	if k < len(in) && in[k] == '[' {
-		// PID runs to ']' (spaces allowed, as go-syslog allows them); a
-		// ':' or the end first means it is not closed.
+		// PID runs to ']' (spaces and ':' allowed, as go-syslog allows
+		// them); the end, or more than maxProcID bytes, first means it is
+		// not closed.
 		e := k + 1
-		for e < len(in) && in[e] != ']' && in[e] != ':' && e-k <= maxProcID {
+		for e < len(in) && in[e] != ']' && e-k <= maxProcID {
 			e++
 		}
 		if e < len(in) && in[e] == ']' {
