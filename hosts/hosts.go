@@ -88,8 +88,8 @@ type entry struct {
 
 	// listed is seen as it was when the entry was last put at the front
 	// of the list; seen > listed means a Seer touched it since.
-	listed     int64
-	elem       *list.Element // in Tracker.order
+	listed int64
+	elem   *list.Element // in Tracker.order
 }
 
 // Tracker is the table. Its methods are safe for concurrent use.
@@ -99,14 +99,14 @@ type Tracker struct {
 	// tracking off pays no lock per message.
 	on atomic.Bool
 
-	mu          sync.Mutex
-	opts        Options
-	byKey       map[string]*entry
+	mu    sync.Mutex
+	opts  Options
+	byKey map[string]*entry
 	// order holds the entries sorted by listed, the most recent at the
 	// front (see place).
-	order list.List
-	silent      int
-	evicted     uint64
+	order   list.List
+	silent  int
+	evicted uint64
 
 	// wake tells the scan goroutine that SilentAfter changed.
 	wake chan struct{}
